@@ -1,0 +1,235 @@
+"""Attempts and the answers given in them.
+
+An attempt stores its result (counts, score, percentage, passed) on the row, written in the
+same transaction as the answers, so that lists sort and filter on indexed columns instead of
+aggregating answers. ``attempts.services`` is the only writer of those fields.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
+from attempts.scoring import Outcome
+from lms.models import Course
+
+
+class AttemptQuerySet(models.QuerySet):
+    def reviewable_by(self, user):
+        """Attempts a user may review: staff all, instructors those of the courses they teach.
+
+        The API, the admin, the instructor pages and the exports all call this; learners get
+        nothing here (their own attempts come from ``visible_to``).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(exam__course__in=Course.objects.filter(instructors=user))
+
+    def visible_to(self, user):
+        """Attempts a user may look at: what they may review plus their own attempts."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(
+            Q(exam__course__in=Course.objects.filter(instructors=user)) | Q(user=user)
+        )
+
+    def for_listing(self):
+        return self.select_related("user", "exam")
+
+    def completed(self):
+        return self.filter(state=Attempt.State.COMPLETED)
+
+
+class Attempt(models.Model):
+    class State(models.IntegerChoices):
+        """Stored as the integers of the Testpress admin API's ``state`` filter."""
+
+        RUNNING = 0, "Running"
+        COMPLETED = 1, "Completed"
+        PENDING_EVALUATION = 2, "Pending Evaluation"
+        NOT_STARTED = 3, "Not Started"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="attempts")
+    # 1 for a learner's first attempt at the exam, 2 for the next, ...
+    attempt_number = models.PositiveIntegerField(default=1)
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.NOT_STARTED)
+    # When the attempt was first started (for NOT_STARTED: when it was opened). The API's
+    # "date"; lists order and filter by it, so it is never null.
+    started_at = models.DateTimeField(default=timezone.now)
+    # Last time the learner (re)entered a running attempt; None until the first start.
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Last time any answer of this attempt was saved.
+    last_answer_at = models.DateTimeField(null=True, blank=True)
+    # started_at + exam.duration; None for untimed exams. Answers after it are refused.
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    # Optional id of this attempt in the customer's own system (Testpress's institute_attempt_id).
+    institute_attempt_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    # ---- Stored result, written by attempts.services on submit / evaluate / rescore. ----
+    # Invariant (a check constraint): correct + incorrect + partial + unanswered + pending
+    # == total_questions.
+    total_questions = models.PositiveIntegerField(default=0)
+    correct_count = models.PositiveIntegerField(default=0)
+    incorrect_count = models.PositiveIntegerField(default=0)
+    partial_count = models.PositiveIntegerField(default=0)
+    unanswered_count = models.PositiveIntegerField(default=0)
+    # Essays answered but not yet marked by an instructor.
+    pending_count = models.PositiveIntegerField(default=0)
+    # Sum of marks awarded; negative marking can make it negative.
+    score = marks_field(default=0)
+    # Sum of the marks of every question of the exam (bonus questions included).
+    max_score = marks_field(default=0)
+    # score / max_score * 100, half-up to 2 places; negative when the score is.
+    percentage = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    # None while not completed, or when the exam has no pass mark.
+    passed = models.BooleanField(null=True, blank=True)
+    # True on the one completed attempt that stands for its learner in this exam's ranks
+    # (chosen by exam.rank_policy); rank and percentile count only these rows, through a
+    # partial index on (exam, score).
+    counts_for_rank = models.BooleanField(default=False)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "exam", "attempt_number"], name="attempt_unique_number"
+            ),
+            # At most one running attempt per learner and exam: starting again resumes it.
+            models.UniqueConstraint(
+                fields=["user", "exam"],
+                condition=Q(state=0),
+                name="attempt_one_running_per_exam",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("started_at")),
+                name="attempt_completed_after_started",
+            ),
+            models.CheckConstraint(
+                condition=Q(attempt_number__gte=1), name="attempt_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_score__gte=0), name="attempt_max_score_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total_questions=F("correct_count")
+                    + F("incorrect_count")
+                    + F("partial_count")
+                    + F("unanswered_count")
+                    + F("pending_count")
+                ),
+                name="attempt_counts_add_up",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["exam", "state", "started_at"], name="attempt_exam_state_started"),
+            models.Index(fields=["user", "started_at"], name="attempt_user_started"),
+            models.Index(fields=["started_at", "id"], name="attempt_started"),
+            models.Index(fields=["exam", "started_at", "id"], name="attempt_exam_started"),
+            models.Index(fields=["exam", "correct_count", "id"], name="attempt_exam_correct"),
+            models.Index(fields=["exam", "incorrect_count", "id"], name="attempt_exam_incorrect"),
+            models.Index(fields=["exam", "unanswered_count", "id"], name="attempt_exam_unanswered"),
+            models.Index(fields=["exam", "partial_count", "id"], name="attempt_exam_partial"),
+            models.Index(fields=["exam", "score", "id"], name="attempt_exam_score"),
+            models.Index(fields=["exam", "percentage", "id"], name="attempt_exam_percentage"),
+            # Rank and percentile: counts over the ranked population of one exam by score.
+            models.Index(
+                fields=["exam", "score"], condition=Q(counts_for_rank=True), name="attempt_rank"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.exam} #{self.attempt_number}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.COMPLETED, self.State.PENDING_EVALUATION)
+
+    def time_taken(self, now=None) -> timedelta | None:
+        """Completed − started; so far while running; None when never started."""
+        if self.state == self.State.NOT_STARTED:
+            return None
+        end = self.completed_at or now or timezone.now()
+        return max(end - self.started_at, timedelta(0))
+
+    def remaining_time(self, now=None) -> timedelta | None:
+        """Time left to the deadline (zero once past or finished); None when untimed."""
+        if self.deadline_at is None:
+            return None
+        if self.is_finished:
+            return timedelta(0)
+        return max(self.deadline_at - (now or timezone.now()), timedelta(0))
+
+
+class UserAnswer(models.Model):
+    Result = models.TextChoices(
+        "Result", [(o.value, o.name.replace("_", " ").title()) for o in Outcome]
+    )
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    exam_question = models.ForeignKey(
+        ExamQuestion, on_delete=models.PROTECT, related_name="answers"
+    )
+    # Choices the learner marked (single/multiple/true-false); services check each belongs
+    # to the answer's question.
+    selected_choices = models.ManyToManyField(AnswerChoice, blank=True, related_name="+")
+    text_response = models.TextField(blank=True)  # short text and essay answers
+    numeric_response = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    # Outcome of marking (attempts.scoring); PENDING for an essay awaiting an instructor.
+    result = models.CharField(max_length=12, choices=Result.choices, default=Outcome.UNANSWERED)
+    # Marks this answer contributes to the score (negative under negative marking).
+    marks_awarded = marks_field(default=0)
+    # Seconds the learner spent on the question, summed over visits.
+    time_spent_seconds = models.PositiveIntegerField(default=0)
+    # "Mark for review" in the exam player (Testpress's "review").
+    is_flagged = models.BooleanField(default=False)
+    # Learner said they guessed; None when the player did not ask (Testpress's "guessed").
+    is_guessed = models.BooleanField(null=True, blank=True)
+    # Essay evaluation: the marks an instructor gave (input to scoring, kept so rescoring
+    # reproduces them), who gave them, when, and their comment to the learner.
+    evaluated_marks = marks_field(null=True, blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluator_comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "exam_question"], name="useranswer_unique_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(evaluated_marks__isnull=True) | Q(evaluated_marks__gte=0),
+                name="useranswer_evaluated_marks_non_negative",
+            ),
+        ]
+        indexes = [
+            # Question statistics of an exam summary: share of each result per exam question.
+            models.Index(fields=["exam_question", "result"], name="useranswer_question_result"),
+            # Evaluation queue: essays awaiting marks, oldest first.
+            models.Index(
+                fields=["updated_at"], condition=Q(result="pending"), name="useranswer_pending"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} / Q{self.exam_question_id}"

@@ -1,0 +1,181 @@
+"""Shared LMS entities: users, courses, enrollments and the subject tree."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class User(AbstractUser):
+    # Stable public identifier for integrations; the integer pk stays internal to joins.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    phone = models.CharField(max_length=32, blank=True)
+    # What reports show; falls back to "first last" and then the username (see ``name``).
+    display_name = models.CharField(max_length=150, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        indexes = [models.Index(fields=["email"], name="user_email_idx")]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Course(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Instructors review attempts of this course's exams and evaluate its essays; the
+    # visibility rules of every list (API, pages, admin) go through this relation.
+    instructors = models.ManyToManyField(User, related_name="taught_courses", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    # Only ACTIVE enrollments may start attempts; the others keep history visible.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Soft deadline shown to the learner."
+    )
+    # Hard end of access: after it the enrollment counts as expired whatever its status says.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-enrolled_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="enrollment_unique_user_course"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gte=models.F("enrolled_at")),
+                name="enrollment_expires_after_enrolled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course}"
+
+    def is_active_at(self, when) -> bool:
+        return self.status == self.Status.ACTIVE and (
+            self.expires_at is None or when < self.expires_at
+        )
+
+
+class SubjectQuerySet(models.QuerySet):
+    def attach_full_paths(self, subjects):
+        """Set ``full_path`` on each subject of ``subjects`` with one query for all ancestors."""
+        subjects = list(subjects)
+        wanted = {pk for s in subjects for pk in s.ancestor_ids}
+        names = dict(self.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+        for subject in subjects:
+            subject._full_path = Subject.PATH_SEPARATOR.join(
+                [names.get(pk, "?") for pk in subject.ancestor_ids] + [subject.name]
+            )
+        return subjects
+
+
+class Subject(models.Model):
+    """A node of the subject tree (any depth), stored with a materialised path.
+
+    ``path`` lists the ids from the root down to this node, e.g. ``"1/4/9/"`` for Optics (9)
+    under Physics (4) under Science (1). Ancestors are then one ``pk__in`` query and descendants
+    one indexed ``path LIKE '1/4/%'`` query, however deep the tree is.
+    """
+
+    PATH_SEPARATOR = " › "
+
+    name = models.CharField(max_length=120)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialised path of ids ("1/4/9/"), maintained by save(); never edited by hand.
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # Number of ancestors (0 for a root); kept with ``path`` for ordering and indentation.
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    objects = SubjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="subject_unique_name_per_parent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="subject_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.parent_id and self.pk and str(self.pk) in self.parent.path.split("/"):
+            raise ValueError(f"{self.parent} is inside {self}: a subject cannot move below itself.")
+        old_path = self.path
+        super().save(*args, **kwargs)
+        new_path = self._expected_path()
+        if new_path != old_path:
+            self.path, self.depth = new_path, new_path.count("/") - 1
+            Subject.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            if old_path:
+                self._move_descendants(old_path)
+
+    def _expected_path(self) -> str:
+        return f"{self.parent.path if self.parent_id else ''}{self.pk}/"
+
+    def _move_descendants(self, old_path: str) -> None:
+        """Rewrite the paths below a moved subject (rare: an admin re-parenting a branch)."""
+        moved = []
+        for node in Subject.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+            node.path = self.path + node.path[len(old_path) :]
+            node.depth = node.path.count("/") - 1
+            moved.append(node)
+        Subject.objects.bulk_update(moved, ["path", "depth"])
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to the parent, read from ``path`` without a query."""
+        return [int(part) for part in self.path.split("/")[:-2] if part]
+
+    def ancestors(self):
+        """Ancestors from the root down (one query)."""
+        return Subject.objects.filter(pk__in=self.ancestor_ids).order_by("depth")
+
+    def descendants(self):
+        """Every subject below this one, at any depth, in tree order (one query)."""
+        return Subject.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
+
+    @property
+    def full_path(self) -> str:
+        """ "Science › Physics › Optics"; one query unless ``attach_full_paths`` set it."""
+        if not hasattr(self, "_full_path"):
+            Subject.objects.attach_full_paths([self])
+        return self._full_path

@@ -1,0 +1,137 @@
+"""Settings for the assessments platform, read from the environment (django-environ).
+
+Only three variables matter in development; each has a safe default when DEBUG is on:
+
+- ``DATABASE_URL``: defaults to an SQLite file under ``var/`` so ``make demo`` needs no
+  server; ``postgres://user@host:5432/name`` switches to PostgreSQL with psycopg's pool.
+- ``SECRET_KEY``, ``ALLOWED_HOSTS``: required when ``DEBUG`` is off.
+- ``DEBUG``: off unless set (``make demo`` sets it).
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-key")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+else:
+    # No fallback: a production process without a secret must not start.
+    SECRET_KEY = env.str("SECRET_KEY")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_filters",
+    "django_tables2",
+    "rest_framework",
+    "lms",
+    "assessments",
+    "attempts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "lms.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "lms.wsgi.application"
+
+SQLITE_DEFAULT_PATH = BASE_DIR / "var" / "db.sqlite3"
+
+
+def database_settings(url: str) -> dict:
+    """Turn ``DATABASE_URL`` into Django's ``DATABASES["default"]`` with our engine tuning.
+
+    SQLite: WAL so readers never block the writer, ``BEGIN IMMEDIATE`` so a transaction that
+    will write takes the lock up front (no "database is locked" half-way through), and a busy
+    timeout so concurrent requests wait instead of failing.
+    PostgreSQL: psycopg 3's connection pool (``DB_POOL=off`` disables it, e.g. behind PgBouncer).
+    """
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        if config["NAME"] not in ("", ":memory:"):
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,  # seconds the driver waits for a lock (busy timeout)
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "django.db.backends.postgresql"
+        if env.bool("DB_POOL", default=True):
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": 1,
+                "max_size": 10,
+                "timeout": 10,
+            }
+        else:
+            config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    return config
+
+
+DATABASES = {
+    "default": database_settings(
+        env.str("DATABASE_URL", default=f"sqlite:///{SQLITE_DEFAULT_PATH}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "lms.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGIN_URL = "admin:login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
