@@ -128,15 +128,15 @@ class Section(models.Model):
 class Question(models.Model):
     """A question of the bank, independent of exams: an exam places it with its own marks."""
 
-    Type = models.TextChoices("Type", [(k.value, k.name) for k in QuestionKind])
-    TYPE_LABELS = {
-        QuestionKind.SINGLE: "MCQ, Single Correct",
-        QuestionKind.MULTIPLE: "MCQ, Multiple Correct",
-        QuestionKind.TRUE_FALSE: "True or False",
-        QuestionKind.NUMERIC: "Numerical",
-        QuestionKind.SHORT_TEXT: "Short Answer",
-        QuestionKind.ESSAY: "Essay",
-    }
+    class Type(models.TextChoices):
+        """The kinds the marker knows (attempts.scoring.QuestionKind), with the API's labels."""
+
+        SINGLE = QuestionKind.SINGLE, "MCQ, Single Correct"
+        MULTIPLE = QuestionKind.MULTIPLE, "MCQ, Multiple Correct"
+        TRUE_FALSE = QuestionKind.TRUE_FALSE, "True or False"
+        NUMERIC = QuestionKind.NUMERIC, "Numerical"
+        SHORT_TEXT = QuestionKind.SHORT_TEXT, "Short Answer"
+        ESSAY = QuestionKind.ESSAY, "Essay"
 
     class Difficulty(models.TextChoices):
         EASY = "easy", "Easy"
@@ -144,9 +144,7 @@ class Question(models.Model):
         HARD = "hard", "Hard"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    type = models.CharField(
-        max_length=16, choices=[(k.value, label) for k, label in TYPE_LABELS.items()]
-    )
+    type = models.CharField(max_length=16, choices=Type.choices)
     # Stored HTML from the authoring tool: sanitise before rendering it in a page.
     text_html = models.TextField()
     explanation_html = models.TextField(blank=True)
@@ -182,10 +180,6 @@ class Question(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_type_display()}"
-
-    @property
-    def type_label(self) -> str:
-        return self.TYPE_LABELS[QuestionKind(self.type)]
 
     @property
     def has_choices(self) -> bool:

@@ -177,9 +177,14 @@ class Attempt(models.Model):
 
 
 class UserAnswer(models.Model):
-    Result = models.TextChoices(
-        "Result", [(o.value, o.name.replace("_", " ").title()) for o in Outcome]
-    )
+    class Result(models.TextChoices):
+        """Outcomes of marking (attempts.scoring.Outcome), with the API's labels."""
+
+        CORRECT = Outcome.CORRECT, "Correct"
+        INCORRECT = Outcome.INCORRECT, "Incorrect"
+        PARTIAL = Outcome.PARTIAL, "Partially Correct"
+        UNANSWERED = Outcome.UNANSWERED, "Unanswered"
+        PENDING = Outcome.PENDING, "Pending"
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
     exam_question = models.ForeignKey(

@@ -30,6 +30,7 @@ class StaffFactory(UserFactory):
 class CourseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Course
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Course {n}")
     slug = factory.Sequence(lambda n: f"course-{n}")
