@@ -1,0 +1,455 @@
+"""Writes of the attempt lifecycle: start, save answer, submit, finalize, evaluate, rescore.
+
+Each service is keyword-only, runs in one transaction and refuses with an
+``attempts.errors.AttemptError`` subclass (never a bare exception the views would turn into a
+500). Scoring itself is ``attempts.scoring`` (pure); ``attempts.marking`` loads its inputs.
+
+Invariants the services keep:
+
+- A finished attempt (completed or pending evaluation) has exactly one ``UserAnswer`` row per
+  exam question, each storing its outcome and marks, and the attempt row stores the totals,
+  so lists and statistics read stored values.
+- ``Attempt.counts_for_rank`` marks, per learner and exam, the one completed attempt chosen by
+  the exam's rank policy (see ``refresh_rank_population``).
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.utils import timezone
+
+from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
+from attempts.errors import (
+    AttemptLimitError,
+    AttemptNotRunningError,
+    ConflictError,
+    DeadlinePassedError,
+    ExamNotOpenError,
+    InvalidAnswerError,
+    NotAllowedError,
+)
+from attempts.marking import exam_rules, stored_responses
+from attempts.models import Attempt, UserAnswer
+from attempts.scoring import (
+    MarkingRule,
+    Outcome,
+    Response,
+    ScoringError,
+    score_answer,
+    summarise,
+)
+from lms.models import Course, Enrollment
+
+# Answers saved up to this long after the deadline are still accepted: the player autosaves
+# the last answer as time runs out and the request needs a moment to arrive. Overdue attempts
+# are finalized only after the same grace, so such a late save never races the finalizer.
+DEADLINE_GRACE = timedelta(seconds=30)
+
+RESULT_FIELDS = [
+    "state",
+    "completed_at",
+    "total_questions",
+    "correct_count",
+    "incorrect_count",
+    "partial_count",
+    "unanswered_count",
+    "pending_count",
+    "score",
+    "max_score",
+    "percentage",
+    "passed",
+]
+
+RANK_ORDER = {
+    Exam.RankPolicy.FIRST: ("attempt_number",),
+    Exam.RankPolicy.LAST: ("-attempt_number",),
+    # Best score; the earlier attempt wins a tie so a learner's standing never moves sideways.
+    Exam.RankPolicy.BEST: ("-score", "attempt_number"),
+}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+# ---------------------------------------------------------------------------------- start
+
+
+@transaction.atomic
+def attempt_start(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
+    """Start an attempt, or resume the learner's running one.
+
+    Refused unless the learner is actively enrolled in the exam's course, the exam is
+    published and open at ``now``, and the learner has attempts left (``max_attempts``).
+    A running attempt past its deadline is submitted first, then a new one may start.
+    The partial unique constraint (one running attempt per learner and exam) settles a race
+    between two starts: the loser gets the winner's attempt.
+    """
+    now = _now(now)
+    running = Attempt.objects.filter(user=user, exam=exam, state=Attempt.State.RUNNING).first()
+    if running is not None:
+        if running.deadline_at is None or now <= running.deadline_at + DEADLINE_GRACE:
+            Attempt.objects.filter(pk=running.pk).update(last_started_at=now)
+            running.last_started_at = now
+            return running
+        attempt_submit(attempt=running, now=now)
+
+    _check_may_start(user=user, exam=exam, now=now)
+    used = Attempt.objects.filter(user=user, exam=exam).aggregate(n=Max("attempt_number"))["n"]
+    if exam.max_attempts is not None and (used or 0) >= exam.max_attempts:
+        raise AttemptLimitError(
+            f"You have used all {exam.max_attempts} attempts allowed for “{exam.title}”."
+        )
+    totals = ExamQuestion.objects.filter(exam=exam).aggregate(n=Count("id"), marks=Sum("marks"))
+    attempt = Attempt(
+        user=user,
+        exam=exam,
+        attempt_number=(used or 0) + 1,
+        state=Attempt.State.RUNNING,
+        started_at=now,
+        last_started_at=now,
+        deadline_at=now + exam.duration if exam.duration else None,
+        total_questions=totals["n"],
+        unanswered_count=totals["n"],
+        max_score=totals["marks"] or Decimal("0"),
+    )
+    try:
+        with transaction.atomic():
+            attempt.save()
+    except IntegrityError:
+        # Another request started (or numbered) an attempt in between: resume that one.
+        winner = Attempt.objects.filter(user=user, exam=exam, state=Attempt.State.RUNNING).first()
+        if winner is None:
+            raise ConflictError(
+                "Another attempt was started at the same time; try again."
+            ) from None
+        return winner
+    return attempt
+
+
+def _check_may_start(*, user, exam: Exam, now: datetime) -> None:
+    enrollment = Enrollment.objects.filter(user=user, course_id=exam.course_id).first()
+    if enrollment is None or not enrollment.is_active_at(now):
+        raise NotAllowedError(f"You are not actively enrolled in the course of “{exam.title}”.")
+    if exam.status != Exam.Status.PUBLISHED:
+        raise ExamNotOpenError(f"“{exam.title}” is not published.")
+    if not exam.is_open_at(now):
+        raise ExamNotOpenError(f"“{exam.title}” is not open for attempts now.")
+
+
+# ---------------------------------------------------------------------------- save answer
+
+
+@transaction.atomic
+def attempt_save_answer(
+    *,
+    attempt: Attempt,
+    exam_question: ExamQuestion,
+    choice_ids: Iterable[int] = (),
+    text: str = "",
+    number: Decimal | None = None,
+    time_spent_seconds: int = 0,
+    flagged: bool | None = None,
+    guessed: bool | None = None,
+    now: datetime | None = None,
+) -> UserAnswer:
+    """Save (insert or replace) the learner's answer to one question of a running attempt.
+
+    ``time_spent_seconds`` is the time of this visit; it is added to what the answer already
+    records. ``flagged``/``guessed`` left as None keep their stored value. The answer is
+    marked at once, so the statistics of a running attempt are live.
+    """
+    now = _now(now)
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if attempt.state != Attempt.State.RUNNING:
+        raise AttemptNotRunningError(
+            f"This attempt is {attempt.get_state_display().lower()}: answers can no longer change."
+        )
+    if attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE:
+        raise DeadlinePassedError("Time is up for this attempt: the answer was not saved.")
+    if exam_question.exam_id != attempt.exam_id:
+        raise InvalidAnswerError(
+            "This question is not part of the attempt's exam.", field="question"
+        )
+    if time_spent_seconds < 0:
+        raise InvalidAnswerError("Time spent cannot be negative.", field="time_spent_seconds")
+    question = exam_question.question
+    chosen = _checked_choices(question, choice_ids)
+
+    answer, _ = UserAnswer.objects.select_for_update().get_or_create(
+        attempt=attempt, exam_question=exam_question, defaults={"created_at": now}
+    )
+    answer.text_response = text or ""
+    answer.numeric_response = number
+    answer.time_spent_seconds += time_spent_seconds
+    if flagged is not None:
+        answer.is_flagged = flagged
+    if guessed is not None:
+        answer.is_guessed = guessed
+    rule = exam_rules(attempt.exam_id, exam_question_ids=[exam_question.pk])[exam_question.pk]
+    try:
+        marked = score_answer(rule, Response(chosen=frozenset(chosen), text=text, number=number))
+    except ScoringError as error:
+        raise InvalidAnswerError(str(error), field="answer") from error
+    answer.result, answer.marks_awarded = marked.outcome, marked.marks
+    answer.updated_at = now
+    answer.save()
+    answer.selected_choices.set(chosen)
+    Attempt.objects.filter(pk=attempt.pk).update(last_answer_at=now)
+    return answer
+
+
+def _checked_choices(question: Question, choice_ids: Iterable[int]) -> list[int]:
+    wanted = sorted(set(choice_ids))
+    if not wanted:
+        return []
+    if not question.has_choices:
+        raise InvalidAnswerError("This question takes no choices.", field="choices")
+    found = set(
+        AnswerChoice.objects.filter(question=question, pk__in=wanted).values_list("pk", flat=True)
+    )
+    foreign = [pk for pk in wanted if pk not in found]
+    if foreign:
+        raise InvalidAnswerError(
+            f"Choice {', '.join(map(str, foreign))} does not belong to this question.",
+            field="choices",
+        )
+    if question.type != Question.Type.MULTIPLE and len(wanted) > 1:
+        raise InvalidAnswerError("Choose one option only.", field="choices")
+    return wanted
+
+
+# --------------------------------------------------------------------------------- submit
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Finish a running attempt and store its result; a second submit changes nothing.
+
+    The state moves with a conditional ``UPDATE ... WHERE state = running``: of two
+    concurrent submits exactly one scores, the other returns the stored result. The attempt
+    ends completed, or pending evaluation while an essay awaits marks.
+    """
+    now = _now(now)
+    moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.RUNNING).update(
+        state=Attempt.State.COMPLETED, completed_at=now
+    )
+    if not moved:
+        current = Attempt.objects.get(pk=attempt.pk)
+        if current.state == Attempt.State.NOT_STARTED:
+            raise AttemptNotRunningError("This attempt has not been started.")
+        return current
+    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk])
+    refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
+    return Attempt.objects.get(pk=attempt.pk)
+
+
+def attempts_finalize_overdue(*, now: datetime | None = None, chunk_size: int = 500) -> int:
+    """Complete running attempts whose deadline (plus the grace) has passed.
+
+    Each is completed at its deadline, so its time taken is the exam's duration. Works in
+    chunks, each its own transaction; returns how many attempts it finalized.
+    """
+    now = _now(now)
+    finalized = 0
+    while True:
+        with transaction.atomic():
+            overdue = list(
+                Attempt.objects.select_for_update(skip_locked=True)
+                .filter(state=Attempt.State.RUNNING, deadline_at__lt=now - DEADLINE_GRACE)
+                .values_list("pk", "exam_id", "user_id")[:chunk_size]
+            )
+            if not overdue:
+                return finalized
+            Attempt.objects.filter(
+                pk__in=[pk for pk, _, _ in overdue], state=Attempt.State.RUNNING
+            ).update(state=Attempt.State.COMPLETED, completed_at=F("deadline_at"))
+            by_exam: dict[int, list[tuple[int, int]]] = {}
+            for pk, exam_id, user_id in overdue:
+                by_exam.setdefault(exam_id, []).append((pk, user_id))
+            for exam in Exam.objects.filter(pk__in=by_exam):
+                rows = by_exam[exam.pk]
+                score_attempts(exam=exam, attempt_ids=[pk for pk, _ in rows])
+                refresh_rank_population(exam=exam, user_ids=[user_id for _, user_id in rows])
+            finalized += len(overdue)
+
+
+# ------------------------------------------------------------------------------- evaluate
+
+
+@transaction.atomic
+def answer_evaluate(
+    *,
+    answer: UserAnswer,
+    evaluator,
+    marks: Decimal,
+    comment: str = "",
+    now: datetime | None = None,
+) -> UserAnswer:
+    """An instructor of the course (or staff) awards marks to an essay answer.
+
+    ``marks`` must lie between 0 and the question's marks. The attempt is rescored at once:
+    when no essay awaits marks any more it becomes completed and joins the ranks.
+    Re-evaluating an already marked essay of a finished attempt is allowed (a regrade).
+    """
+    now = _now(now)
+    answer = (
+        UserAnswer.objects.select_for_update()
+        .select_related("attempt__exam", "exam_question__question")
+        .get(pk=answer.pk)
+    )
+    attempt = answer.attempt
+    is_instructor = Course.objects.filter(pk=attempt.exam.course_id, instructors=evaluator)
+    if not (evaluator.is_staff or is_instructor.exists()):
+        raise NotAllowedError("Only an instructor of this course can evaluate its answers.")
+    if answer.exam_question.question.type != Question.Type.ESSAY:
+        raise InvalidAnswerError("Only essay answers are evaluated by hand.", field="marks")
+    if not attempt.is_finished:
+        raise ConflictError("The attempt is still running: evaluate it after it is submitted.")
+    if answer.result == Outcome.UNANSWERED:
+        raise ConflictError("This essay was not answered: there is nothing to evaluate.")
+    maximum = answer.exam_question.marks
+    if marks is None or not (Decimal("0") <= Decimal(marks) <= maximum):
+        raise InvalidAnswerError(f"Award between 0 and {maximum} marks.", field="marks")
+    UserAnswer.objects.filter(pk=answer.pk).update(
+        evaluated_marks=marks,
+        evaluated_by=evaluator,
+        evaluated_at=now,
+        evaluator_comment=comment,
+        updated_at=now,
+    )
+    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk])
+    refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
+    answer.refresh_from_db()
+    return answer
+
+
+# -------------------------------------------------------------------------------- rescore
+
+
+def exam_rescore(
+    *,
+    exam: Exam,
+    chunk_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute every finished attempt of an exam from its stored answers.
+
+    For after a key or marks change. Set-based: the rules are loaded once, answers a chunk of
+    attempts at a time, and only rows whose outcome or marks changed are written. Each chunk
+    is its own transaction; ``progress`` is called with the number of attempts done.
+    Returns how many attempts were rescored.
+    """
+    rules = exam_rules(exam.pk)
+    finished = Attempt.objects.filter(
+        exam=exam, state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION]
+    )
+    done, last_pk = 0, 0
+    while True:
+        ids = list(
+            finished.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk_size]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            score_attempts(exam=exam, attempt_ids=ids, rules=rules)
+        done, last_pk = done + len(ids), ids[-1]
+        if progress:
+            progress(len(ids))
+    with transaction.atomic():
+        refresh_rank_population(exam=exam)
+    return done
+
+
+# ---------------------------------------------------------------------- shared machinery
+
+
+def score_attempts(
+    *, exam: Exam, attempt_ids: list[int], rules: dict[int, MarkingRule] | None = None
+) -> None:
+    """Mark the answers of finished attempts and store every result field.
+
+    Creates the rows of unanswered questions, writes the outcome and marks of rows that
+    changed, and moves each attempt to completed, or to pending evaluation while an essay
+    awaits marks (``passed`` stays None until then). A fixed number of queries per call.
+    """
+    rules = rules if rules is not None else exam_rules(exam.pk)
+    answers = stored_responses(attempt_ids)
+    attempts = Attempt.objects.filter(pk__in=attempt_ids).only("pk", "state", "completed_at")
+    changed, missing, finished = [], [], []
+    for attempt in attempts:
+        stored = answers.get(attempt.pk, {})
+        marked = []
+        for exam_question_id, rule in rules.items():
+            row = stored.get(exam_question_id)
+            result = score_answer(rule, row.response if row else None)
+            marked.append((rule, result))
+            if row is None:
+                missing.append(
+                    UserAnswer(
+                        attempt_id=attempt.pk,
+                        exam_question_id=exam_question_id,
+                        result=result.outcome,
+                        marks_awarded=result.marks,
+                    )
+                )
+            elif row.result != result.outcome or row.marks_awarded != result.marks:
+                changed.append(
+                    UserAnswer(pk=row.id, result=result.outcome, marks_awarded=result.marks)
+                )
+        total = summarise(marked, exam.pass_percentage)
+        attempt.state = (
+            Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
+        )
+        attempt.completed_at = attempt.completed_at or timezone.now()
+        attempt.total_questions = total.total
+        attempt.correct_count = total.correct
+        attempt.incorrect_count = total.incorrect
+        attempt.partial_count = total.partial
+        attempt.unanswered_count = total.unanswered
+        attempt.pending_count = total.pending
+        attempt.score = total.score
+        attempt.max_score = total.max_score
+        attempt.percentage = total.percentage
+        attempt.passed = None if total.pending else total.passed
+        finished.append(attempt)
+    UserAnswer.objects.bulk_create(missing, batch_size=1000)
+    UserAnswer.objects.bulk_update(changed, ["result", "marks_awarded"], batch_size=500)
+    Attempt.objects.bulk_update(finished, RESULT_FIELDS, batch_size=500)
+
+
+def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None) -> None:
+    """Set ``counts_for_rank`` on the one completed attempt per learner the policy picks.
+
+    first: the lowest attempt number; last: the highest; best: the highest score (the earlier
+    attempt on a tie). Attempts that are not completed never count. One UPDATE statement.
+    """
+    completed = Attempt.objects.filter(
+        exam_id=exam.pk, user_id=OuterRef("user_id"), state=Attempt.State.COMPLETED
+    )
+    chosen = completed.order_by(*RANK_ORDER[exam.rank_policy]).values("pk")[:1]
+    scope = Attempt.objects.filter(exam_id=exam.pk)
+    if user_ids is not None:
+        scope = scope.filter(user_id__in=list(user_ids))
+    scope.update(
+        counts_for_rank=Case(
+            When(Q(state=Attempt.State.COMPLETED) & Q(pk=Subquery(chosen)), then=Value(True)),
+            default=Value(False),
+        )
+    )
+
+
+__all__ = [
+    "DEADLINE_GRACE",
+    "answer_evaluate",
+    "attempt_save_answer",
+    "attempt_start",
+    "attempt_submit",
+    "attempts_finalize_overdue",
+    "exam_rescore",
+    "refresh_rank_population",
+    "score_attempts",
+]
