@@ -160,6 +160,19 @@ class Attempt(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.State.COMPLETED, self.State.PENDING_EVALUATION)
 
+    @property
+    def result_label(self) -> str:
+        """Pass / Fail once completed; NA when the exam has no pass mark; else Not taken."""
+        if self.state != self.State.COMPLETED:
+            return "Not taken"
+        if self.passed is None:
+            return "NA"
+        return "Pass" if self.passed else "Fail"
+
+    @property
+    def answered_count(self) -> int:
+        return self.total_questions - self.unanswered_count
+
     def time_taken(self, now=None) -> timedelta | None:
         """Completed − started; so far while running; None when never started."""
         if self.state == self.State.NOT_STARTED:

@@ -3,9 +3,29 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+
+class UserQuerySet(models.QuerySet):
+    def reviewable_by(self, user):
+        """Users a reviewer may look up: staff all, instructors the learners of their courses."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        taught = Enrollment.objects.filter(course__instructors=user).values("user_id")
+        return self.filter(pk__in=taught)
+
+    def reviewers(self):
+        """Staff and instructors: the users allowed into the admin API and review pages."""
+        return self.filter(Q(is_staff=True) | Q(taught_courses__isnull=False)).distinct()
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -14,6 +34,8 @@ class User(AbstractUser):
     phone = models.CharField(max_length=32, blank=True)
     # What reports show; falls back to "first last" and then the username (see ``name``).
     display_name = models.CharField(max_length=150, blank=True)
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -25,6 +47,13 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_reviewer(self) -> bool:
+        """Staff, or an instructor of at least one course (one query, cached per instance)."""
+        if not hasattr(self, "_is_reviewer"):
+            self._is_reviewer = self.is_staff or self.taught_courses.exists()
+        return self._is_reviewer
 
 
 class Course(models.Model):

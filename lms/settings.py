@@ -8,6 +8,7 @@ Only three variables matter in development; each has a safe default when DEBUG i
 - ``DEBUG``: off unless set (``make demo`` sets it).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,6 +38,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "rest_framework",
+    "rest_framework_simplejwt",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "lms",
     "assessments",
     "attempts",
@@ -133,5 +137,43 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
+    # JWT first: its WWW-Authenticate header turns an anonymous request into a 401 (not 403).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+SIMPLE_JWT = {
+    # One "sliding" token, as Testpress's auth-token endpoint returns ({"token": ...});
+    # it can be refreshed until SLIDING_TOKEN_REFRESH_LIFETIME runs out.
+    "AUTH_TOKEN_CLASSES": ("rest_framework_simplejwt.tokens.SlidingToken",),
+    "AUTH_HEADER_TYPES": ("JWT", "Bearer"),
+    "SLIDING_TOKEN_LIFETIME": timedelta(hours=env.int("JWT_LIFETIME_HOURS", default=12)),
+    "SLIDING_TOKEN_REFRESH_LIFETIME": timedelta(days=7),
+    "SIGNING_KEY": SECRET_KEY,
+    "UPDATE_LAST_LOGIN": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LMS assessments API",
+    "DESCRIPTION": (
+        "Admin attempts API, compatible with Testpress's `/api/v2.5/admin/attempts/` and "
+        "`/api/v3/admin/attempts/<id>/user_answers/`. Authenticate with "
+        "`POST /api/v2.5/auth-token/` and send `Authorization: JWT <token>` (or `Bearer`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -1,0 +1,316 @@
+"""Serializers of the admin attempts API, field for field as Testpress documents them.
+
+Every field reads a stored column, a ``select_related`` row or the statistics computed once
+per request by the view: none runs a query.
+"""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assessments.models import ExamQuestion
+from attempts.models import Attempt, UserAnswer
+from attempts.statistics import speed
+
+RESULT_HELP = (
+    "Pass or Fail once completed; NA when the exam has no pass mark; "
+    "Not taken while not completed (running, not started or pending evaluation)."
+)
+
+
+def format_hms(value: timedelta | int | None) -> str | None:
+    """``H:MM:SS`` with whole seconds; hours go past 24 rather than switching to days."""
+    if value is None:
+        return None
+    seconds = value if isinstance(value, int) else int(value.total_seconds())
+    seconds = max(seconds, 0)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "1:02:05"})
+class HMSField(serializers.Field):
+    def to_representation(self, value):
+        return format_hms(value)
+
+
+def score_field(**kwargs):
+    return serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True, **kwargs)
+
+
+def number_field(**kwargs):
+    """A decimal rendered as a JSON number (Testpress sends percentage and speed as numbers)."""
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=False, read_only=True, **kwargs
+    )
+
+
+class AdminAttemptSerializer(serializers.ModelSerializer):
+    date = serializers.DateTimeField(source="started_at", help_text="When the attempt started.")
+    email = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    correct_answers_count = serializers.IntegerField(source="correct_count")
+    incorrect_answers_count = serializers.IntegerField(source="incorrect_count")
+    unanswered_count = serializers.IntegerField()
+    score = score_field()
+    percentage = number_field()
+    time_taken = serializers.SerializerMethodField(
+        help_text="Completed − started (so far while running), H:MM:SS; null if not started."
+    )
+    remaining_time = serializers.SerializerMethodField(
+        help_text="Time left to the deadline, H:MM:SS; 0:00:00 once finished; null if untimed."
+    )
+    result = serializers.CharField(source="result_label", help_text=RESULT_HELP)
+    state = serializers.CharField(source="get_state_display")
+    last_started_time = serializers.DateTimeField(source="last_started_at")
+    last_answer_updated_time = serializers.DateTimeField(source="last_answer_at")
+    speed = serializers.SerializerMethodField(
+        help_text="Answered questions per minute of time taken; null if not started."
+    )
+    exam_url = serializers.SerializerMethodField()
+    user_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "date",
+            "exam_id",
+            "user_id",
+            "email",
+            "name",
+            "phone",
+            "correct_answers_count",
+            "incorrect_answers_count",
+            "unanswered_count",
+            "score",
+            "percentage",
+            "time_taken",
+            "remaining_time",
+            "result",
+            "state",
+            "last_started_time",
+            "last_answer_updated_time",
+            "speed",
+            "exam_url",
+            "user_url",
+        ]
+        read_only_fields = fields
+
+    def now(self):
+        return self.context.setdefault("now", timezone.now())
+
+    @extend_schema_field(OpenApiTypes.EMAIL)
+    def get_email(self, attempt) -> str | None:
+        return attempt.user.email or None
+
+    def get_name(self, attempt) -> str | None:
+        user = attempt.user
+        return user.display_name or user.get_full_name() or None
+
+    def get_phone(self, attempt) -> str | None:
+        return attempt.user.phone or None
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "1:02:05"})
+    def get_time_taken(self, attempt):
+        return format_hms(attempt.time_taken(self.now()))
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "0:12:00"})
+    def get_remaining_time(self, attempt):
+        return format_hms(attempt.remaining_time(self.now()))
+
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
+    def get_speed(self, attempt):
+        value = speed(attempt.answered_count, attempt.time_taken(self.now()))
+        return None if value is None else float(value)
+
+    def _absolute(self, name, pk) -> str:
+        path = reverse(name, args=[pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_exam_url(self, attempt):
+        return self._absolute("api:admin-exam-detail", attempt.exam_id)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_user_url(self, attempt):
+        return self._absolute("api:admin-user-detail", attempt.user_id)
+
+
+class SectionStatsSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        source="section_id", help_text="Same as section_id: sections are not copied per attempt."
+    )
+    order = serializers.IntegerField()
+    section_id = serializers.IntegerField()
+    title = serializers.CharField()
+    time_taken = HMSField(
+        source="counts.time_spent_seconds", help_text="Sum of time spent, H:MM:SS."
+    )
+    correct_answers_count = serializers.IntegerField(source="counts.correct")
+    incorrect_answers_count = serializers.IntegerField(source="counts.incorrect")
+    partial_correct_answers_count = serializers.IntegerField(source="counts.partial")
+    unanswered_count = serializers.IntegerField(source="counts.unanswered")
+    pending_count = serializers.IntegerField(source="counts.pending")
+    score = score_field(source="counts.score")
+
+
+class OutcomeCountsSerializer(serializers.Serializer):
+    correct_answers_count = serializers.IntegerField(source="correct")
+    incorrect_answers_count = serializers.IntegerField(source="incorrect")
+    partial_correct_answers_count = serializers.IntegerField(source="partial")
+    unanswered_count = serializers.IntegerField(source="unanswered")
+    pending_count = serializers.IntegerField(source="pending")
+    total_count = serializers.IntegerField(source="total")
+
+
+class SubjectStatsSerializer(serializers.Serializer):
+    subject_id = serializers.IntegerField(allow_null=True)
+    subject_name = serializers.CharField(source="name")
+    total_count = serializers.IntegerField(source="counts.total")
+    correct_answers_count = serializers.IntegerField(source="counts.correct")
+    unanswered_count = serializers.IntegerField(source="counts.unanswered")
+    incorrect_answers_count = serializers.IntegerField(source="counts.incorrect")
+    partial_correct_answers_count = serializers.IntegerField(source="counts.partial")
+    pending_count = serializers.IntegerField(source="counts.pending")
+    parent_subject_id = serializers.IntegerField(allow_null=True)
+    depth = serializers.IntegerField()
+    is_leaf = serializers.BooleanField()
+    score = score_field(source="counts.score")
+
+
+DIFFICULTY_KEYS = {"easy": "easy", "medium": "medium", "hard": "hard", None: "unlabelled"}
+
+
+class AdminAttemptDetailSerializer(AdminAttemptSerializer):
+    """The list fields plus the statistics of ``attempts.statistics`` (set by the view)."""
+
+    username = serializers.CharField(source="user.username")
+    percentile = serializers.SerializerMethodField()
+    rank = serializers.SerializerMethodField()
+    sections = serializers.SerializerMethodField()
+    subject_stats = serializers.SerializerMethodField()
+    difficulty_level_stats = serializers.SerializerMethodField()
+
+    class Meta(AdminAttemptSerializer.Meta):
+        fields = [
+            *AdminAttemptSerializer.Meta.fields,
+            "username",
+            "percentile",
+            "rank",
+            "sections",
+            "subject_stats",
+            "difficulty_level_stats",
+            "institute_attempt_id",
+        ]
+        read_only_fields = fields
+
+    def stats(self, attempt):
+        return attempt.statistics
+
+    @extend_schema_field({"type": "number", "format": "double", "nullable": True})
+    def get_percentile(self, attempt):
+        value = self.stats(attempt).standing.percentile
+        return None if value is None else float(value)
+
+    def get_rank(self, attempt) -> int | None:
+        return self.stats(attempt).standing.rank
+
+    @extend_schema_field(SectionStatsSerializer(many=True))
+    def get_sections(self, attempt):
+        return SectionStatsSerializer(self.stats(attempt).sections, many=True).data
+
+    @extend_schema_field(SubjectStatsSerializer(many=True))
+    def get_subject_stats(self, attempt):
+        return SubjectStatsSerializer(self.stats(attempt).subjects, many=True).data
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "Keyed by level: easy, medium, hard, and unlabelled for questions "
+            "without a difficulty. Only levels present in the exam appear.",
+            "additionalProperties": {"$ref": "#/components/schemas/OutcomeCounts"},
+        }
+    )
+    def get_difficulty_level_stats(self, attempt):
+        return {
+            DIFFICULTY_KEYS.get(row.level, row.level): OutcomeCountsSerializer(row.counts).data
+            for row in self.stats(attempt).difficulties
+        }
+
+
+class UserAnswerSerializer(serializers.ModelSerializer):
+    selected_answers = serializers.SerializerMethodField()
+    result = serializers.CharField(source="get_result_display")
+    duration = serializers.IntegerField(source="time_spent_seconds", help_text="Seconds.")
+    review = serializers.BooleanField(source="is_flagged", help_text="Marked for review.")
+    guessed = serializers.BooleanField(source="is_guessed", allow_null=True)
+    marks_awarded = score_field()
+
+    class Meta:
+        model = UserAnswer
+        fields = [
+            "id",
+            "exam_question_id",
+            "selected_answers",
+            "result",
+            "duration",
+            "review",
+            "guessed",
+            "marks_awarded",
+            "text_response",
+        ]
+        read_only_fields = fields
+
+    def get_selected_answers(self, answer) -> list[int]:
+        # Reads the prefetch the view sets up; sorted for a stable output.
+        return sorted(choice.pk for choice in answer.selected_choices.all())
+
+
+class AnswerChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text_html = serializers.CharField()
+
+
+class ExamQuestionSerializer(serializers.ModelSerializer):
+    question_html = serializers.CharField(source="question.text_html")
+    type = serializers.CharField(source="question.get_type_display")
+    marks = score_field()
+    negative_marks = score_field()
+    partial_marks = score_field(allow_null=True)
+    direction = serializers.SerializerMethodField(help_text="Not used: always null.")
+    answers = AnswerChoiceSerializer(source="question.choices.all", many=True)
+    difficulty_level = serializers.CharField(source="question.difficulty", allow_null=True)
+
+    class Meta:
+        model = ExamQuestion
+        fields = [
+            "id",
+            "question_id",
+            "section_id",
+            "question_html",
+            "type",
+            "marks",
+            "negative_marks",
+            "partial_marks",
+            "direction",
+            "answers",
+            "difficulty_level",
+            "order",
+            "is_bonus",
+            "exam_id",
+        ]
+        read_only_fields = fields
+
+    def get_direction(self, exam_question) -> str | None:
+        return None
+
+
+class UserAnswersPageSerializer(serializers.Serializer):
+    user_answers = UserAnswerSerializer(many=True)
+    exam_questions = ExamQuestionSerializer(many=True)
