@@ -28,6 +28,7 @@ demo: $(STAMP) ## Migrate the SQLite database, load demo data, print logins, ser
 
 test: $(STAMP) ## Run the whole test suite (DATABASE_URL picks the database; SQLite by default)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest
 
 lint: $(STAMP) ## Check formatting and lint rules with ruff
