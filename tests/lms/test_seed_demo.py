@@ -1,0 +1,249 @@
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
+from lms.demo import build_plan
+from lms.models import Course, Enrollment, Subject, User
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (User, Course, Enrollment, Subject, Question, AnswerChoice, Exam, Section, ExamQuestion)
+
+
+def seed_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--learners", "20", *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def bank_snapshot() -> list[tuple]:
+    """Question texts and their choices in creation order (pks may differ between databases)."""
+    choices = {}
+    for question_id, text, correct in AnswerChoice.objects.values_list(
+        "question_id", "text_html", "is_correct"
+    ):
+        choices.setdefault(question_id, []).append((text, correct))
+    return [
+        (q.type, q.difficulty, q.text_html, choices.get(q.pk, []))
+        for q in Question.objects.order_by("pk")
+    ]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def seed_on_fresh_database(*args: str) -> list[tuple]:
+    """Seed inside a transaction that is rolled back, so the next call starts empty again."""
+    try:
+        with transaction.atomic():
+            seed_demo(*args)
+            snapshot = bank_snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert Question.objects.count() == 0
+    return snapshot
+
+
+def test_counts_match_the_plan_computed_by_hand():
+    seed_demo()
+    # 13 leaf subjects × 11 questions (3 single, 2 multiple, 2 true/false, 2 numeric,
+    # 1 short text, 1 essay) + 5 aptitude questions without subject.
+    # Choices: per leaf 3×4 + 2×4 + 2×2 = 24, so 13 × 24 + (4 + 4 + 2) = 322.
+    # Placements: 3×7 (mock) + 6+4+4 (JEE) + 10+10 (quiz) + 10+6 (midterm) = 71.
+    assert row_counts() | {"Enrollment": 0} == {
+        "User": 4 + 20,
+        "Course": 3,
+        "Enrollment": 0,  # drawn at random: checked against the plan below
+        "Subject": 3 + 6 + 13,
+        "Question": 148,
+        "AnswerChoice": 322,
+        "Exam": 4,
+        "Section": 3 + 3 + 2 + 2,
+        "ExamQuestion": 71,
+    }
+    planned = sum(len(learner.enrollments) for learner in build_plan(learners=20).learners)
+    assert Enrollment.objects.count() == 3 + planned  # "learner" is in all three courses
+
+
+def test_running_twice_changes_no_counts():
+    seed_demo()
+    first = row_counts()
+
+    seed_demo()
+
+    assert row_counts() == first
+
+
+def test_the_same_seed_gives_the_same_bank_on_a_fresh_database():
+    first = seed_on_fresh_database("--seed", "42")
+    second = seed_on_fresh_database("--seed", "42")
+    other = seed_on_fresh_database("--seed", "7")
+
+    assert first == second
+    assert [text for _, _, text, _ in first] != [text for _, _, text, _ in other]
+
+
+def test_reseeding_rewrites_the_same_rows_with_the_new_seed():
+    seed_demo("--seed", "42")
+    counts, bank = row_counts(), bank_snapshot()
+
+    seed_demo("--seed", "7")
+    assert bank_snapshot() != bank
+    assert Question.objects.count() == counts["Question"]
+
+    seed_demo("--seed", "42")
+    assert (row_counts(), bank_snapshot()) == (counts, bank)
+
+
+def test_the_plan_depends_only_on_the_seed():
+    assert build_plan(seed=42, learners=20) == build_plan(seed=42, learners=20)
+    assert build_plan(seed=42).questions != build_plan(seed=7).questions
+    # Each part draws from its own generator: more learners leave the bank and exams alone.
+    few, many = build_plan(seed=42, learners=20), build_plan(seed=42, learners=300)
+    assert (few.questions, few.exams) == (many.questions, many.exams)
+    assert many.learners[:20] == few.learners
+
+
+def test_subject_tree_is_three_levels_deep():
+    seed_demo()
+
+    optics = Subject.objects.get(name="Optics")
+    assert optics.depth == 2
+    assert optics.full_path == "Science › Physics › Optics"
+    assert set(Subject.objects.values_list("depth", flat=True)) == {0, 1, 2}
+
+
+def test_every_question_type_and_difficulty_occurs():
+    seed_demo()
+
+    assert set(Question.objects.values_list("type", flat=True)) == set(Question.Type.values)
+    assert set(Question.objects.values_list("difficulty", flat=True)) == {
+        *Question.Difficulty.values,
+        None,
+    }
+    assert Question.objects.filter(subject__isnull=True).count() == 5
+    assert not Question.objects.filter(subject__depth__lt=2).exists()  # leaves only
+
+
+def test_choices_fit_each_question_type():
+    seed_demo()
+    questions = Question.objects.annotate(
+        n=Count("choices"), correct=Count("choices", filter=Q(choices__is_correct=True))
+    )
+
+    shapes = {(q.type, q.n, q.correct) for q in questions}
+
+    assert shapes == {
+        ("single", 4, 1),
+        ("multiple", 4, 2),
+        ("multiple", 4, 3),
+        ("true_false", 2, 1),
+        ("numeric", 0, 0),
+        ("short_text", 0, 0),
+        ("essay", 0, 0),
+    }
+    assert not Question.objects.filter(type="numeric", numeric_answer__isnull=True).exists()
+    assert all(
+        Question.objects.filter(type="short_text").values_list("accepted_answers", flat=True)
+    )
+    true_false = AnswerChoice.objects.filter(question__type="true_false")
+    assert set(true_false.values_list("order", "text_html")) == {(1, "True"), (2, "False")}
+
+
+def test_exams_show_negative_partial_and_bonus_marking():
+    seed_demo()
+    exams = {exam.title: exam for exam in Exam.objects.all()}
+
+    mock = exams["Physics Mock Test 1"].exam_questions
+    assert set(mock.values_list("marks", "negative_marks", "partial_marks")) == {(4, 1, None)}
+    jee = exams["JEE-style Multiple Correct Practice"].exam_questions
+    assert set(jee.values_list("question__type", "marks", "negative_marks", "partial_marks")) == {
+        ("multiple", 4, 2, 1)
+    }
+    quiz = exams["General Studies Quiz"]
+    assert quiz.exam_questions.filter(is_bonus=True).count() == 1
+    assert (quiz.pass_percentage, quiz.duration, quiz.max_attempts, quiz.rank_policy) == (
+        None,
+        None,
+        None,
+        Exam.RankPolicy.BEST,
+    )
+    midterm = exams["Mathematics Midterm"]
+    assert (midterm.pass_percentage, midterm.max_attempts, midterm.rank_policy) == (50, 2, "last")
+    assert set(midterm.exam_questions.values_list("question__type", flat=True)) >= {
+        "numeric",
+        "short_text",
+        "essay",
+    }
+    assert ExamQuestion.objects.filter(is_bonus=True).count() == 1
+
+
+def test_exams_are_published_and_open_from_september_2026():
+    seed_demo()
+
+    windows = set(Exam.objects.values_list("status", "opens_at", "closes_at"))
+
+    assert windows == {
+        ("published", datetime(2026, 9, 1, tzinfo=UTC), datetime(2027, 12, 31, 23, 59, tzinfo=UTC))
+    }
+
+
+def test_exam_questions_sit_in_sections_of_their_exam_in_order():
+    seed_demo()
+
+    assert not ExamQuestion.objects.exclude(section__exam=F("exam")).exists()
+    for exam in Exam.objects.all():
+        rows = list(exam.exam_questions.order_by("order").values_list("order", "section__order"))
+        orders = [order for order, _ in rows]
+        assert orders == list(range(1, len(rows) + 1))  # unique, no gaps
+        assert [s for _, s in rows] == sorted(s for _, s in rows)  # sections in section order
+        assert 10 <= len(rows) <= 40
+
+
+def test_each_instructor_teaches_only_their_own_courses():
+    seed_demo()
+
+    def taught(username):
+        return set(
+            User.objects.get(username=username).taught_courses.values_list("slug", flat=True)
+        )
+
+    assert taught("instructor1") == {"physics-for-engineers", "mathematics-foundations"}
+    assert taught("instructor2") == {"general-studies"}
+    assert not User.objects.filter(username__startswith="instructor", is_staff=True).exists()
+
+
+def test_logins_work_and_learner_is_in_every_course():
+    seed_demo()
+
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    assert admin.is_staff
+    for username in ("admin", "instructor1", "instructor2", "learner"):
+        assert User.objects.get(username=username).check_password(username)
+    assert User.objects.get(username="learner020").check_password("learner")
+    learner = Enrollment.objects.filter(user__username="learner")
+    assert set(learner.values_list("status", flat=True)) == {"active"}
+    assert learner.count() == Course.objects.count()
+
+
+def test_output_lists_logins_and_urls():
+    out = seed_demo()
+
+    for login in ("admin / admin", "instructor1 / instructor1", "instructor2 / instructor2"):
+        assert login in out
+    assert "learner / learner" in out
+    assert "learner001 … learner020 / learner" in out
+    assert "http://127.0.0.1:8000/admin/" in out
+    assert "Questions: 148" in out
