@@ -119,7 +119,7 @@ class Section(models.Model):
     duration = models.DurationField(null=True, blank=True)
 
     class Meta:
-        ordering = ["exam", "order", "id"]
+        ordering = ["exam_id", "order", "id"]
 
     def __str__(self):
         return f"{self.exam} / {self.title}"
@@ -194,7 +194,7 @@ class AnswerChoice(models.Model):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["question", "order", "id"]
+        ordering = ["question_id", "order", "id"]
 
     def __str__(self):
         return self.text_html[:60]
@@ -220,7 +220,7 @@ class ExamQuestion(models.Model):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["exam", "order", "id"]
+        ordering = ["exam_id", "order", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["exam", "question"], name="examquestion_unique_question"

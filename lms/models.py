@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -39,7 +40,12 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
-        indexes = [models.Index(fields=["email"], name="user_email_idx")]
+        # Case-insensitive exact lookups (admin and page searches use iexact) compare
+        # UPPER(column) on PostgreSQL: index that expression, not the plain column.
+        indexes = [
+            models.Index(Upper("email"), name="user_email_upper_idx"),
+            models.Index(Upper("username"), name="user_username_upper_idx"),
+        ]
 
     def __str__(self):
         return self.username

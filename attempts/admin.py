@@ -1,0 +1,199 @@
+"""Admin for attempts and answers: tables of millions of rows.
+
+What keeps the lists cheap: no full-table count (``show_full_result_count``), no facet
+counts, no ``date_hierarchy`` (it scans for distinct years), filters that list exams and
+courses rather than attempts, exact search on the learner, and every column either stored
+on the row or loaded by ``list_select_related``.
+"""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.html import strip_tags
+
+from attempts.admin_filters import DateRangeFilter
+from attempts.models import Attempt, UserAnswer
+from lms.models import User
+
+# Written by attempts.services on submit, evaluation and rescoring, never by hand.
+RESULT_FIELDS = (
+    "total_questions",
+    "correct_count",
+    "incorrect_count",
+    "partial_count",
+    "unanswered_count",
+    "pending_count",
+    "score",
+    "max_score",
+    "percentage",
+    "passed",
+    "counts_for_rank",
+)
+
+
+class StartedDateFilter(DateRangeFilter):
+    label_after = "Started on or after"
+    label_before = "Started on or before"
+
+
+class UserAnswerInline(admin.TabularInline):
+    """The answers of an attempt, read-only: services write them."""
+
+    model = UserAnswer
+    fields = (
+        "exam_question",
+        "result",
+        "marks_awarded",
+        "time_spent_seconds",
+        "is_flagged",
+        "selected_choices_text",
+        "evaluated_marks",
+        "evaluator_comment",
+    )
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # Each row prints the answer (its __str__ names the attempt's user and exam) and
+        # its exam question (whose __str__ names the exam); the choices come in one query.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("attempt__user", "attempt__exam", "exam_question__exam")
+            .prefetch_related("selected_choices")
+        )
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    @admin.display(description="Selected choices")
+    def selected_choices_text(self, answer):
+        return ", ".join(strip_tags(choice.text_html) for choice in answer.selected_choices.all())
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "user",
+        "exam",
+        "attempt_number",
+        "state",
+        "started_at",
+        "correct_count",
+        "incorrect_count",
+        "partial_count",
+        "unanswered_count",
+        "pending_count",
+        "score",
+        "max_score",
+        "percentage",
+        "passed",
+    )
+    list_select_related = ("user", "exam", "exam__course")
+    # Both served by the (started_at, id) index, read backwards.
+    ordering = ("-started_at", "-id")
+    list_filter = (
+        "state",
+        ("started_at", StartedDateFilter),
+        # Lists the (few) exams and courses; RelatedOnlyFieldListFilter would instead read
+        # the distinct exams of a million attempts on every page.
+        ("exam", admin.RelatedFieldListFilter),
+        ("exam__course", admin.RelatedFieldListFilter),
+    )
+    # Exact (case-insensitive) matches only: a substring search would LIKE-scan a join of
+    # every attempt with its user. See get_search_results for how the match is run.
+    search_fields = ("=user__username", "=user__email")
+    search_help_text = "Exact username or email of the learner."
+    show_full_result_count = False  # no second COUNT(*) over the whole table
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
+    raw_id_fields = ("user", "exam")
+    readonly_fields = ("uuid", *RESULT_FIELDS)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "uuid",
+                    "user",
+                    "exam",
+                    "attempt_number",
+                    "state",
+                    "institute_attempt_id",
+                )
+            },
+        ),
+        (
+            "Times",
+            {
+                "fields": (
+                    "started_at",
+                    "last_started_at",
+                    "completed_at",
+                    "last_answer_at",
+                    "deadline_at",
+                )
+            },
+        ),
+        (
+            "Result",
+            {
+                "description": "Written by the scoring services (attempts.services), not by hand.",
+                "fields": RESULT_FIELDS,
+            },
+        ),
+    )
+    inlines = [UserAnswerInline]
+
+    def get_queryset(self, request):
+        # The one visibility rule, shared with the API and the instructor pages. Joined
+        # here rather than by the changelist alone: the change form prints the attempt too.
+        queryset = Attempt.objects.reviewable_by(request.user).select_related(
+            *self.list_select_related
+        )
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        # The same exact matches as search_fields, but the learners are looked up first
+        # (a query on the user table) and the attempts then read through the
+        # (user, started_at) index. Left to a join, the database may walk all attempts
+        # newest first, checking each one's user, to fill a page for a learner with a few.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        learners = User.objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
+        return queryset.filter(user__in=list(learners.values_list("pk", flat=True))), False
+
+
+@admin.register(UserAnswer)
+class UserAnswerAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "attempt",
+        "exam_question",
+        "result",
+        "marks_awarded",
+        "time_spent_seconds",
+        "is_flagged",
+    )
+    # The attempt's __str__ names its user and exam, the exam question's its exam.
+    list_select_related = ("attempt__user", "attempt__exam", "exam_question__exam")
+    list_filter = ("result", "is_flagged")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    # Raw ids everywhere; filter_horizontal on selected_choices would load every choice.
+    raw_id_fields = ("attempt", "exam_question", "selected_choices", "evaluated_by")
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request):
+        # Joined here too, not only in the changelist: the change form prints the answer.
+        queryset = super().get_queryset(request).select_related(*self.list_select_related)
+        reviewable = Attempt.objects.reviewable_by(request.user)
+        # reviewable_by() is the whole table for staff: an "attempt IN (all attempts)"
+        # subquery would only slow down every count, so restrict only when it filters.
+        if reviewable.query.has_filters():
+            queryset = queryset.filter(attempt__in=reviewable)
+        return queryset
