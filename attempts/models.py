@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
@@ -46,6 +47,24 @@ class AttemptQuerySet(models.QuerySet):
 
     def completed(self):
         return self.filter(state=Attempt.State.COMPLETED)
+
+    def with_rank(self):
+        """Annotate ``rank``: 1 + the ranked attempts of the same exam scoring strictly more.
+
+        The definition of ``attempts.statistics.standing``, as a correlated subquery over the
+        ``attempt_rank`` partial index, evaluated only for the rows a page returns. It is
+        meaningful for completed attempts; pages show it for those only.
+        """
+        higher = (
+            Attempt.objects.filter(
+                exam_id=OuterRef("exam_id"), counts_for_rank=True, score__gt=OuterRef("score")
+            )
+            .order_by()
+            .values("exam_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(rank=Coalesce(Subquery(higher), 0) + 1)
 
 
 class Attempt(models.Model):

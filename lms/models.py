@@ -62,6 +62,16 @@ class User(AbstractUser):
         return self._is_reviewer
 
 
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every course; instructors the courses they teach; others none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(instructors=user)
+
+
 class Course(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -76,6 +86,8 @@ class Course(models.Model):
     # visibility rules of every list (API, pages, admin) go through this relation.
     instructors = models.ManyToManyField(User, related_name="taught_courses", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "id"]

@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from lms import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("courses/", views.CourseListView.as_view(), name="courses"),
+    path("", include("attempts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("lms.api_urls")),
 ]

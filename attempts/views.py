@@ -1,0 +1,82 @@
+"""Instructor pages over attempts. Who sees what is decided by the shared queryset methods:
+``Exam.objects.visible_to`` and ``Attempt.objects.reviewable_by`` (404 outside them)."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.generic import ListView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from assessments.models import Exam
+from attempts.exports import csv_response, table_values, xlsx_response
+from attempts.filters import AttemptListFilter
+from attempts.models import Attempt
+from attempts.tables import AttemptTable
+from lms.views import ReviewerRequiredMixin
+
+EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
+
+
+class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
+    """Attempts of one exam. Who: admins, and instructors of the exam's course (else 404)."""
+
+    template_name = "attempts/attempt_list.html"
+    table_class = AttemptTable
+    filterset_class = AttemptListFilter
+    # LazyPaginator: no COUNT(*) over a million rows on every page.
+    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.now = timezone.now()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_exam(self):
+        if not hasattr(self, "exam"):
+            exams = Exam.objects.visible_to(self.request.user).select_related("course")
+            self.exam = get_object_or_404(exams, pk=self.kwargs["exam_id"])
+        return self.exam
+
+    def get_queryset(self):
+        return (
+            Attempt.objects.reviewable_by(self.request.user)
+            .filter(exam=self.get_exam())
+            .select_related("user")
+            .with_rank()
+        )
+
+    def get_table_kwargs(self):
+        return {"now": self.now, "caption": f"Attempts of {self.get_exam().title}"}
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        export = request.GET.get("export")
+        if export in EXPORTS and self.filterset.is_valid():
+            table = response.context_data["table"]
+            # table.data.data: the filtered queryset in the table's current sort order.
+            name = f"attempts-{slugify(self.get_exam().title)}"
+            return EXPORTS[export](table_values(table, table.data.data), name)
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params.pop("export", None)
+        context.update(exam=self.get_exam(), query=params.urlencode())
+        return context
+
+
+class MyAttemptListView(LoginRequiredMixin, ListView):
+    """A learner's own attempts (anyone signed in sees only their own)."""
+
+    template_name = "attempts/my_attempts.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Attempt.objects.filter(user=self.request.user)
+            .select_related("exam")
+            .order_by("-started_at", "-id")
+        )
