@@ -5,7 +5,7 @@ bad value is reported under the parameter's own name (``{"date_0": [...]}``) and
 schema names exactly the parameters the filter reads.
 """
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import django_filters as filters
 from django import forms
@@ -63,7 +63,7 @@ class DayOrDateTimeField(forms.Field):
         if moment is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, timezone.UTC)
+            moment = timezone.make_aware(moment, UTC)
         return moment
 
 

@@ -1,0 +1,325 @@
+"""The instructor's attempt list of an exam: who sees it, filters, sorting, export, budget."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from attempts.models import Attempt
+from tests.factories import (
+    AttemptFactory,
+    CourseFactory,
+    ExamFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+DAY = datetime(2026, 10, 5, tzinfo=UTC)
+
+
+def make_attempt(
+    exam,
+    username,
+    *,
+    score,
+    correct,
+    incorrect=0,
+    unanswered=0,
+    state=None,
+    started=DAY,
+    passed=None,
+    email=None,
+    display_name=None,
+):
+    user = UserFactory(
+        username=username,
+        email=email or f"{username}@example.com",
+        display_name=display_name or username.title(),
+    )
+    state = Attempt.State.COMPLETED if state is None else state
+    total = correct + incorrect + unanswered
+    return AttemptFactory(
+        user=user,
+        exam=exam,
+        state=state,
+        started_at=started,
+        completed_at=started + timedelta(minutes=20) if state == Attempt.State.COMPLETED else None,
+        total_questions=total,
+        correct_count=correct,
+        incorrect_count=incorrect,
+        unanswered_count=unanswered,
+        score=D(score),
+        max_score=D(total * 4),
+        percentage=(D(score) * 100 / (total * 4)).quantize(D("0.01")),
+        passed=passed,
+        counts_for_rank=state == Attempt.State.COMPLETED,
+    )
+
+
+@pytest.fixture
+def teacher():
+    return UserFactory(username="teacher")
+
+
+@pytest.fixture
+def exam(teacher):
+    return ExamFactory(course=CourseFactory(instructors=[teacher]), title="Optics test")
+
+
+@pytest.fixture
+def attempts(exam):
+    """Scores 12, 8, 8 (completed), one running; started on consecutive days."""
+    return {
+        "ada": make_attempt(
+            exam,
+            "ada",
+            score="12",
+            correct=3,
+            passed=True,
+            started=DAY,
+            display_name="Ada Lovelace",
+        ),
+        "bob": make_attempt(
+            exam,
+            "bob",
+            score="8",
+            correct=2,
+            incorrect=1,
+            passed=True,
+            started=DAY + timedelta(days=1),
+        ),
+        "cy": make_attempt(
+            exam,
+            "cy",
+            score="8",
+            correct=2,
+            unanswered=1,
+            passed=False,
+            started=DAY + timedelta(days=2),
+        ),
+        "dee": make_attempt(
+            exam,
+            "dee",
+            score="0",
+            correct=0,
+            unanswered=3,
+            state=Attempt.State.RUNNING,
+            started=DAY + timedelta(days=3),
+        ),
+    }
+
+
+def rows(response):
+    """Usernames of the table rows, in order."""
+    return [row.record.user.username for row in response.context["table"].paginated_rows]
+
+
+def url(exam, query=""):
+    return f"/exams/{exam.pk}/attempts/{query}"
+
+
+class TestWhoSeesIt:
+    def test_anonymous_is_sent_to_sign_in(self, client, exam):
+        response = client.get(url(exam))
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")
+
+    def test_a_learner_gets_403(self, client, exam, attempts):
+        client.force_login(attempts["ada"].user)
+        assert client.get(url(exam)).status_code == 403
+
+    def test_an_instructor_of_another_course_gets_404(self, client, exam, attempts):
+        other = UserFactory(username="other")
+        CourseFactory(instructors=[other])
+        client.force_login(other)
+        assert client.get(url(exam)).status_code == 404
+        assert client.get(url(exam, "?export=csv")).status_code == 404
+
+    def test_the_course_instructor_and_an_admin_see_every_attempt(
+        self, client, exam, attempts, teacher
+    ):
+        for user in (teacher, StaffFactory()):
+            client.force_login(user)
+            response = client.get(url(exam))
+            assert response.status_code == 200
+            assert set(rows(response)) == {"ada", "bob", "cy", "dee"}
+
+
+class TestTable:
+    def test_newest_first_by_default(self, client, exam, attempts, teacher):
+        client.force_login(teacher)
+        assert rows(client.get(url(exam))) == ["dee", "cy", "bob", "ada"]
+
+    @pytest.mark.parametrize(
+        ("sort", "expected"),
+        [
+            ("score", ["dee", "bob", "cy", "ada"]),  # ties (8, 8) by id ascending
+            ("-score", ["ada", "cy", "bob", "dee"]),  # and descending
+            ("correct_count", ["dee", "bob", "cy", "ada"]),
+            ("-incorrect_count", ["bob", "dee", "cy", "ada"]),
+            ("unanswered_count", ["ada", "bob", "cy", "dee"]),
+            ("started_at", ["ada", "bob", "cy", "dee"]),
+            ("rank", ["ada", "cy", "bob", "dee"]),  # best rank first = highest score
+        ],
+    )
+    def test_sorting_breaks_ties_by_id(self, client, exam, attempts, teacher, sort, expected):
+        client.force_login(teacher)
+        assert rows(client.get(url(exam, f"?sort={sort}"))) == expected
+
+    def test_rank_ties_share_a_rank_and_running_attempts_have_none(
+        self, client, exam, attempts, teacher
+    ):
+        client.force_login(teacher)
+        html = client.get(url(exam, "?sort=rank")).content.decode()
+        ranks = {
+            r.record.user.username: r.get_cell("rank")
+            for r in client.get(url(exam)).context["table"].rows
+        }
+        assert ranks == {"ada": 1, "bob": 2, "cy": 2, "dee": "—"}
+        assert 'aria-sort="ascending"' in html
+
+    def test_the_active_sort_header_says_so(self, client, exam, attempts, teacher):
+        client.force_login(teacher)
+        html = client.get(url(exam, "?sort=-score")).content.decode()
+        assert html.count('aria-sort="descending"') == 1
+        assert "<caption>Attempts of Optics test</caption>" in html
+
+
+class TestFilters:
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("?state=0", {"dee"}),
+            ("?state=1", {"ada", "bob", "cy"}),
+            ("?result=pass", {"ada", "bob"}),
+            ("?result=fail", {"cy"}),
+            ("?score_min=8&score_max=8", {"bob", "cy"}),
+            ("?score_min=9", {"ada"}),
+            ("?started_from=2026-10-06&started_until=2026-10-07", {"bob", "cy"}),
+            ("?started_until=2026-10-05", {"ada"}),
+            ("?learner=lovelace", {"ada"}),
+            ("?learner=BOB@EXAMPLE", {"bob"}),
+            ("?learner=cy", {"cy"}),
+            ("?state=1&score_min=10", {"ada"}),
+        ],
+    )
+    def test_each_filter_keeps_the_matching_attempts(
+        self, client, exam, attempts, teacher, query, expected
+    ):
+        client.force_login(teacher)
+        response = client.get(url(exam, query))
+        assert response.status_code == 200
+        assert set(rows(response)) == expected
+
+    @pytest.mark.parametrize(
+        ("query", "field", "message"),
+        [
+            ("?started_from=2026-13-01", "started_from", "Enter a valid date."),
+            ("?score_min=abc", "score_min", "Enter a number."),
+            ("?state=9", "state", "Select a valid choice."),
+        ],
+    )
+    def test_a_bad_value_is_shown_beside_its_field_not_as_an_empty_list(
+        self, client, exam, attempts, teacher, query, field, message
+    ):
+        client.force_login(teacher)
+        response = client.get(url(exam, query))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f'id="id_{field}-errors"' in html
+        assert message in html
+        assert "Some filters are not valid" in html
+        assert "<table" not in html
+
+
+class TestExport:
+    def test_csv_has_the_filtered_sorted_rows_and_columns_on_screen(
+        self, client, exam, attempts, teacher
+    ):
+        client.force_login(teacher)
+        response = client.get(url(exam, "?state=1&sort=-score&export=csv"))
+        assert response["Content-Disposition"] == 'attachment; filename="attempts-optics-test.csv"'
+        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert table[0] == [
+            "Learner",
+            "State",
+            "Started",
+            "Time taken",
+            "Correct",
+            "Incorrect",
+            "Partial",
+            "Unanswered",
+            "Score",
+            "Percentage",
+            "Result",
+            "Rank",
+        ]
+        assert [row[0] for row in table[1:]] == ["Ada Lovelace (ada)", "Cy (cy)", "Bob (bob)"]
+        assert table[1][1:] == [
+            "Completed",
+            "2026-10-05T00:00:00+00:00",
+            "0:20:00",
+            "3",
+            "0",
+            "0",
+            "0",
+            "12.00",
+            "100.00",
+            "Pass",
+            "1",
+        ]
+
+    def test_csv_escapes_formula_injection_but_keeps_negative_numbers(self, client, exam, teacher):
+        make_attempt(
+            exam,
+            "mallory",
+            score="-4",
+            correct=0,
+            incorrect=1,
+            display_name='=HYPERLINK("http://x","click")',
+        )
+        client.force_login(teacher)
+        content = b"".join(client.get(url(exam, "?export=csv")).streaming_content).decode()
+        row = list(csv.reader(io.StringIO(content)))[1]
+        assert row[0].startswith("'=HYPERLINK")
+        assert row[8] == "-4.00"
+
+    def test_xlsx_has_the_same_rows_as_the_table(self, client, exam, attempts, teacher):
+        client.force_login(teacher)
+        response = client.get(url(exam, "?sort=score&export=xlsx"))
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        values = list(sheet.values)
+        assert values[0][0] == "Learner"
+        assert [row[0] for row in values[1:]] == [
+            "Dee (dee)",
+            "Bob (bob)",
+            "Cy (cy)",
+            "Ada Lovelace (ada)",
+        ]
+        assert values[4][8] == 12  # scores are numbers, not text
+
+    def test_a_bad_filter_exports_nothing(self, client, exam, attempts, teacher):
+        client.force_login(teacher)
+        response = client.get(url(exam, "?score_min=abc&export=csv"))
+        assert response["Content-Type"].startswith("text/html")
+
+
+class TestQueryBudget:
+    @pytest.mark.parametrize("n", [1, 50])
+    def test_a_page_costs_the_same_whatever_its_rows(
+        self, client, exam, teacher, n, django_assert_max_num_queries
+    ):
+        for i in range(n):
+            make_attempt(
+                exam, f"learner{i}", score="4", correct=1, started=DAY + timedelta(minutes=i)
+            )
+        client.force_login(teacher)
+        # session, user, is-reviewer check, exam, page of attempts (users joined, rank subquery)
+        with django_assert_max_num_queries(5):
+            response = client.get(url(exam, "?sort=-score"))
+        assert len(rows(response)) == n
