@@ -150,8 +150,17 @@ class AdminAttemptDetail(ReviewerObjectMixin, generics.RetrieveAPIView):
 
     def get_object(self):
         attempt = self.get_attempt(Attempt.objects.for_listing())
-        attempt.statistics = attempt_statistics(attempt, now=timezone.now())
+        attempt.statistics = attempt_statistics(attempt, now=self.now)
         return attempt
+
+    def get_serializer_context(self):
+        # One clock for the statistics and the serializer's time fields.
+        self.now = getattr(self, "now", None) or timezone.now()
+        return {**super().get_serializer_context(), "now": self.now}
+
+    def retrieve(self, request, *args, **kwargs):
+        self.now = timezone.now()
+        return super().retrieve(request, *args, **kwargs)
 
 
 @extend_schema(

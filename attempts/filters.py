@@ -54,8 +54,10 @@ class DayOrDateTimeField(forms.Field):
         if not value:
             return None
         try:
-            moment = parse_datetime(value.replace(" ", "+"))  # "+" arrives as a space in a URL
-            day = None if moment else parse_date(value)
+            # A bare day first: Python 3.11's datetime parser would read it as midnight.
+            day = parse_date(value)
+            # "+" of an offset arrives as a space when the URL did not encode it.
+            moment = None if day else parse_datetime(value.replace(" ", "+"))
         except ValueError:
             moment = day = None
         if day is not None:
@@ -89,7 +91,7 @@ class TiebreakOrderingFilter(filters.OrderingFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        valid = ", ".join(value for value, _ in self.build_choices(self.param_map, {}))
+        valid = ", ".join(value for value, _ in self.extra["choices"])
         self.extra["error_messages"] = {
             "invalid_choice": f"“%(value)s” is not a valid ordering. Use one of: {valid}."
         }

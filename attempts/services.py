@@ -38,6 +38,7 @@ from attempts.scoring import (
     Outcome,
     Response,
     ScoringError,
+    percentage,
     score_answer,
     summarise,
 )
@@ -198,8 +199,30 @@ def attempt_save_answer(
     answer.updated_at = now
     answer.save()
     answer.selected_choices.set(chosen)
-    Attempt.objects.filter(pk=attempt.pk).update(last_answer_at=now)
+    _store_running_totals(attempt, now=now)
     return answer
+
+
+def _store_running_totals(attempt: Attempt, *, now: datetime) -> None:
+    """Keep a running attempt's stored counts and score "so far", so lists and the API show
+    live numbers: one aggregate over its answers, one UPDATE. Questions without a row are
+    unanswered; bonus marks of unanswered questions are added at submit."""
+    totals = UserAnswer.objects.filter(attempt=attempt).aggregate(
+        score=Sum("marks_awarded", default=Decimal("0")),
+        **{o.value: Count("pk", filter=Q(result=o)) for o in Outcome if o != Outcome.UNANSWERED},
+    )
+    answered = sum(totals[o.value] for o in Outcome if o != Outcome.UNANSWERED)
+    score = totals["score"]
+    Attempt.objects.filter(pk=attempt.pk).update(
+        last_answer_at=now,
+        correct_count=totals[Outcome.CORRECT],
+        incorrect_count=totals[Outcome.INCORRECT],
+        partial_count=totals[Outcome.PARTIAL],
+        pending_count=totals[Outcome.PENDING],
+        unanswered_count=attempt.total_questions - answered,
+        score=score,
+        percentage=percentage(score, attempt.max_score),
+    )
 
 
 def _checked_choices(question: Question, choice_ids: Iterable[int]) -> list[int]:

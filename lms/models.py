@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -17,8 +18,13 @@ class UserQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        taught = Enrollment.objects.filter(course__instructors=user).values("user_id")
-        return self.filter(pk__in=taught)
+        enrolled = Enrollment.objects.filter(course__instructors=user).values("user_id")
+        # Learners with attempts in a taught course stay visible after they are unenrolled,
+        # so an attempt's user_url never leads a reviewer to a 404.
+        attempted = apps.get_model("attempts", "Attempt").objects.filter(
+            exam__course__instructors=user
+        )
+        return self.filter(Q(pk__in=enrolled) | Q(pk__in=attempted.values("user_id")))
 
     def reviewers(self):
         """Staff and instructors: the users allowed into the admin API and review pages."""

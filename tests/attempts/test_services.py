@@ -396,3 +396,19 @@ class TestRankPopulation:
         # a tie keeps the earlier attempt
         Attempt.objects.all().delete()
         assert self.two_attempts(kit, Exam.RankPolicy.BEST, 0, 0) == [True, False]
+
+
+class TestRunningTotals:
+    def test_a_running_attempt_stores_its_counts_and_score_so_far(self, kit):
+        attempt = start(kit)
+        answer(kit, attempt, "single", choices=[0])  # +4
+        answer(kit, attempt, "true_false", choices=[1])  # -1
+        answer(kit, attempt, "essay", text="Draft")  # pending
+        attempt.refresh_from_db()
+        assert attempt.state == Attempt.State.RUNNING
+        assert counts(attempt) == (1, 1, 0, 3, 1)
+        # 4 - 1 = 3 of 24 = 12.5 %
+        assert (attempt.score, attempt.percentage, attempt.passed) == (D("3.00"), D("12.50"), None)
+        answer(kit, attempt, "true_false", choices=[0])  # corrected: +4
+        attempt.refresh_from_db()
+        assert (attempt.correct_count, attempt.incorrect_count, attempt.score) == (2, 0, D("8.00"))
