@@ -1,9 +1,29 @@
-"""Exam summary page (placeholder: being built)."""
+"""Exam summary: the aggregates of one exam's attempts for its reviewers.
 
-from django.http import Http404
-from django.views import View
+Who: admins, and instructors of the exam's course (``Exam.objects.visible_to``; another
+course's exam is a 404); learners get 403 and anonymous users the login page
+(``ReviewerRequiredMixin``). The numbers come from ``attempts.reports.exam_summary``.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from assessments.models import Exam
+from attempts.charts import histogram
+from attempts.reports import exam_summary
+from lms.views import ReviewerRequiredMixin
 
 
-class ExamSummaryView(View):
-    def dispatch(self, request, *args, **kwargs):
-        raise Http404("Not built yet.")
+class ExamSummaryView(ReviewerRequiredMixin, TemplateView):
+    template_name = "attempts/exam_summary.html"
+
+    def get_context_data(self, **kwargs):
+        exams = Exam.objects.visible_to(self.request.user).select_related("course")
+        exam = get_object_or_404(exams, pk=self.kwargs["exam_id"])
+        summary = exam_summary(exam)
+        return {
+            **super().get_context_data(**kwargs),
+            "exam": exam,
+            "summary": summary,
+            "histogram": histogram(summary.histogram_rows()),
+        }

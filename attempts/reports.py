@@ -1,12 +1,32 @@
 """Read-side aggregates over many attempts of an exam (the per-attempt ones are in
 ``attempts.statistics``). Each function runs a fixed number of grouped queries."""
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from html import unescape
 
-from django.db.models import Avg, Count, Q
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
-from attempts.models import Attempt
+from assessments.models import ExamQuestion, Question
+from attempts.models import Attempt, UserAnswer
+from attempts.statistics import NO_SUBJECT_NAME, load_subjects
 
 CENT = Decimal("0.01")
 State = Attempt.State
@@ -65,3 +85,401 @@ def exam_overviews(exams) -> dict[int, ExamOverview]:
             exam=exam, by_state=by_state, mean_score=_rounded(row.get("mean")), pass_rate=rate
         )
     return overviews
+
+
+# ------------------------------------------------------------------------ exam summary
+#
+# ``exam_summary`` reads an exam's attempts with a fixed number of grouped queries, whatever
+# the number of attempts (nothing per attempt is loaded into Python):
+#
+# 1. one aggregate over the exam's attempts: counts by state, and over the completed ones the
+#    sum and the highest of the scores and the number passed;
+# 2. the median: the one or two middle scores of the completed attempts, as a slice of them
+#    ordered by score (skipped without completed attempts);
+# 3. the score distribution: completed attempts counted per percentage bucket (GROUP BY);
+# 4. the answers of completed attempts grouped by exam question: answer rows per result and
+#    the sum of their marks (sections, subjects and the hardest questions all derive from
+#    these per-question rows, so the answer table is scanned once);
+# 5. the exam's questions with their section, type, difficulty and subject path;
+# 6. the subjects of those questions and their ancestors (skipped when none has a subject);
+# 7. the text of the (at most ten) hardest questions only.
+
+ZERO = Decimal("0.00")
+BUCKET_WIDTH = 10
+BUCKET_COUNT = 10
+HARDEST_COUNT = 10
+TYPE_LABELS = dict(Question.Type.choices)
+DIFFICULTY_LABELS = dict(Question.Difficulty.choices)  # None and "" (unlabelled) show "—"
+EXCERPT_CHARS = 80
+TENTH = Decimal("0.1")
+# Sums over every completed attempt of an exam outgrow the 7 digits of a marks column (a
+# million attempts × 40 marks): give them room, or SQLite's converter rejects the result.
+WIDE_MARKS = DecimalField(max_digits=20, decimal_places=2)
+
+
+def _half_up(numerator, denominator, exponent: Decimal = CENT) -> Decimal | None:
+    """``numerator / denominator`` rounded half away from zero to ``exponent``, exactly.
+
+    None when ``denominator`` is 0. Works on Fractions, so no float ever enters (SQLite and
+    PostgreSQL hand back the same Decimals, and the rounding is done here, not in SQL):
+
+    >>> _half_up(34, 5), _half_up(2, 3), _half_up(-5, 8), _half_up(100 * 1, 8, TENTH)
+    (Decimal('6.80'), Decimal('0.67'), Decimal('-0.63'), Decimal('12.5'))
+    >>> _half_up(Decimal("13.00"), 2), _half_up(1, 0) is None
+    (Decimal('6.50'), True)
+    """
+    if not denominator:
+        return None
+    steps = Fraction(numerator) / Fraction(denominator) / Fraction(exponent)
+    whole = math.floor(abs(steps) + Fraction(1, 2))
+    return (Decimal(whole if steps >= 0 else -whole) * exponent).quantize(exponent)
+
+
+@dataclass(frozen=True)
+class ScoreBucket:
+    """Completed attempts whose percentage lies in [low, high); the last bucket is [90, 100].
+
+    The first bucket also takes negative percentages (negative marking) and the last one
+    exactly 100, so every completed attempt falls in exactly one bucket.
+    """
+
+    low: int
+    high: int
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}–{self.high}"
+
+    @property
+    def interval(self) -> str:
+        """The bucket's edges: ``[0, 10)`` ... ``[90, 100]``."""
+        closing = "]" if self.high == BUCKET_WIDTH * BUCKET_COUNT else ")"
+        return f"[{self.low}, {self.high}{closing}"
+
+
+@dataclass(frozen=True)
+class MarksRow:
+    """Average marks per completed attempt in a group of questions (a section or a subject).
+
+    ``total_marks`` sums the marks awarded in the group's answers of every completed attempt;
+    ``max_marks`` sums the marks of the group's exam questions (bonus included). ``average``
+    is total / completed attempts (2 places, half-up), ``average_percentage`` is total /
+    (completed × max) × 100; both None without completed attempts (or max marks, for the
+    percentage).
+    """
+
+    key: int | None
+    name: str
+    questions: int
+    max_marks: Decimal
+    total_marks: Decimal
+    completed: int
+    depth: int = 0
+
+    @property
+    def average(self) -> Decimal | None:
+        return _half_up(self.total_marks, self.completed)
+
+    @property
+    def average_percentage(self) -> Decimal | None:
+        return _half_up(100 * self.total_marks, self.completed * self.max_marks)
+
+
+@dataclass(frozen=True)
+class QuestionShares:
+    """How the completed attempts answered one exam question. Shares are of ``answers`` (the
+    answer rows of completed attempts: one per attempt), in percent, 1 place, half-up."""
+
+    exam_question_id: int
+    number: int  # 1-based position in the exam (order, id)
+    excerpt: str
+    type_label: str
+    difficulty_label: str
+    answers: int
+    correct: int
+    partial: int
+    incorrect: int
+    unanswered: int
+
+    def _share(self, count: int) -> Decimal | None:
+        return _half_up(100 * count, self.answers, TENTH)
+
+    @property
+    def correct_share(self) -> Decimal | None:
+        return self._share(self.correct)
+
+    @property
+    def partial_share(self) -> Decimal | None:
+        return self._share(self.partial)
+
+    @property
+    def incorrect_share(self) -> Decimal | None:
+        return self._share(self.incorrect)
+
+    @property
+    def unanswered_share(self) -> Decimal | None:
+        return self._share(self.unanswered)
+
+
+@dataclass(frozen=True)
+class ExamSummary:
+    """Everything the exam summary page shows (see :func:`exam_summary`)."""
+
+    exam: object
+    by_state: dict  # State -> count
+    # Over COMPLETED attempts only: pending evaluation ones have no final score yet.
+    mean_score: Decimal | None
+    median_score: Decimal | None
+    highest_score: Decimal | None
+    # Sum of the marks of every question of the exam (bonus included), as Attempt.max_score.
+    max_score: Decimal
+    passed: int
+    # passed / completed × 100, 2 places; None without a pass mark or completed attempts.
+    pass_rate: Decimal | None
+    buckets: list[ScoreBucket]
+    sections: list[MarksRow]
+    subjects: list[MarksRow]
+    # At most HARDEST_COUNT questions, lowest correct share first.
+    hardest_questions: list[QuestionShares]
+
+    @property
+    def completed(self) -> int:
+        return self.by_state[State.COMPLETED]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+    @property
+    def has_pass_mark(self) -> bool:
+        return self.exam.pass_percentage is not None
+
+    def state_rows(self):
+        return [(state.label, self.by_state[state]) for state in State]
+
+    def histogram_rows(self):
+        return [(bucket.label, bucket.count) for bucket in self.buckets]
+
+
+def _middle_scores(exam_id: int, completed: int) -> list[Decimal]:
+    """The middle score of ``completed`` sorted scores (two middle ones for an even count).
+
+    Sorted ascending, the middle rows are at offsets (N-1)//2 and N//2 (the same offset for an
+    odd N): a slice ``[(N-1)//2 : N//2 + 1]`` fetches one or two rows, walking the
+    ``(exam, score, id)`` index instead of loading every score.
+    """
+    return list(
+        Attempt.objects.filter(exam_id=exam_id, state=State.COMPLETED)
+        .order_by("score", "id")
+        .values_list("score", flat=True)[(completed - 1) // 2 : completed // 2 + 1]
+    )
+
+
+def _bucket_counts(exam_id: int) -> list[ScoreBucket]:
+    """Completed attempts per percentage bucket, in one GROUP BY query.
+
+    Bucket k (0..9) holds [10k, 10k + 10); bucket 0 also every negative percentage, bucket 9
+    [90, 100] (100 included). A CASE chain rather than integer division: PostgreSQL divides a
+    numeric exactly while SQLite's REAL would need a cast, and CASE needs neither.
+    """
+    edges = range(BUCKET_WIDTH, BUCKET_WIDTH * BUCKET_COUNT, BUCKET_WIDTH)  # 10, 20, ..., 90
+    bucket = Case(
+        *(When(percentage__lt=edge, then=Value(i)) for i, edge in enumerate(edges)),
+        default=Value(BUCKET_COUNT - 1),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Attempt.objects.filter(exam_id=exam_id, state=State.COMPLETED)
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found = {row["bucket"]: row["n"] for row in rows}
+    return [
+        ScoreBucket(low=i * BUCKET_WIDTH, high=(i + 1) * BUCKET_WIDTH, count=found.get(i, 0))
+        for i in range(BUCKET_COUNT)
+    ]
+
+
+def _answers_by_question(exam_id: int) -> dict[int, dict]:
+    """``{exam_question_id: {answers, correct, partial, incorrect, unanswered, marks}}`` over
+    the answers of the exam's completed attempts, in one GROUP BY query (the
+    ``useranswer_question_result`` index covers the counts)."""
+    Result = UserAnswer.Result
+    rows = (
+        UserAnswer.objects.filter(attempt__exam_id=exam_id, attempt__state=State.COMPLETED)
+        .values("exam_question_id")
+        .annotate(
+            answers=Count("pk"),
+            correct=Count("pk", filter=Q(result=Result.CORRECT)),
+            partial=Count("pk", filter=Q(result=Result.PARTIAL)),
+            incorrect=Count("pk", filter=Q(result=Result.INCORRECT)),
+            unanswered=Count("pk", filter=Q(result=Result.UNANSWERED)),
+            marks=Sum("marks_awarded", output_field=WIDE_MARKS),
+        )
+        .order_by()
+    )
+    return {row.pop("exam_question_id"): row for row in rows}
+
+
+def _marks_rows(groups: dict, names: dict, completed: int, depths=None) -> list[MarksRow]:
+    """A MarksRow per key of ``groups`` (``{key: [question, ...]}``), in ``names`` order."""
+    depths = depths or {}
+    return [
+        MarksRow(
+            key=key,
+            name=name,
+            questions=len(groups[key]),
+            max_marks=sum((q["marks"] for q in groups[key]), ZERO),
+            total_marks=sum((q["answered"]["marks"] or ZERO for q in groups[key]), ZERO),
+            completed=completed,
+            depth=depths.get(key, 0),
+        )
+        for key, name in names.items()
+        if groups.get(key)
+    ]
+
+
+def _subject_rows(questions: list[dict], completed: int) -> list[MarksRow]:
+    """Subjects of the questions and their ancestors, in tree order, then "No subject".
+
+    A subject's row sums every question of its subtree (its own questions included), so a
+    parent rolls up its children. Tree order compares the ids along ``path`` as numbers, as
+    ``attempts.statistics.subject_stats`` does. One query for the subjects.
+    """
+    needed = {int(part) for q in questions for part in q["subject_path"].split("/") if part}
+    nodes = {node.id: node for node in load_subjects(needed)}
+    groups: dict = defaultdict(list)
+    for question in questions:
+        node = nodes.get(question["subject_id"])
+        if node is None:
+            groups[None].append(question)
+            continue
+        for subject_id in node.path_ids:
+            if subject_id in nodes:
+                groups[subject_id].append(question)
+    ordered = sorted((nodes[pk] for pk in groups if pk is not None), key=lambda n: n.path_ids)
+    names = {node.id: node.name for node in ordered} | {None: NO_SUBJECT_NAME}
+    depths = {node.id: node.depth for node in ordered}
+    return _marks_rows(groups, names, completed, depths)
+
+
+def _excerpt(html: str) -> str:
+    """Plain text of stored question HTML, truncated: tags stripped, entities decoded (the
+    template escapes the result again), whitespace collapsed."""
+    text = " ".join(unescape(strip_tags(html)).split())
+    return Truncator(text).chars(EXCERPT_CHARS)
+
+
+def _hardest(questions: list[dict]) -> list[QuestionShares]:
+    """The HARDEST_COUNT questions with the lowest share of correct answers among completed
+    attempts; equal shares (compared exactly, as fractions) in exam order. Questions nobody
+    completed an attempt on have no share and are left out. One query for their texts."""
+    answered = [q for q in questions if q["answered"]["answers"]]
+    answered.sort(key=lambda q: Fraction(q["answered"]["correct"], q["answered"]["answers"]))
+    chosen = answered[:HARDEST_COUNT]  # a stable sort keeps exam order among equal shares
+    texts = dict(
+        Question.objects.filter(pk__in=[q["question_id"] for q in chosen]).values_list(
+            "id", "text_html"
+        )
+        if chosen
+        else ()
+    )
+    return [
+        QuestionShares(
+            exam_question_id=q["id"],
+            number=q["number"],
+            excerpt=_excerpt(texts.get(q["question_id"], "")),
+            type_label=TYPE_LABELS.get(q["type"], q["type"]),
+            difficulty_label=DIFFICULTY_LABELS.get(q["difficulty"], "—"),
+            answers=q["answered"]["answers"],
+            correct=q["answered"]["correct"],
+            partial=q["answered"]["partial"],
+            incorrect=q["answered"]["incorrect"],
+            unanswered=q["answered"]["unanswered"],
+        )
+        for q in chosen
+    ]
+
+
+def _placements(exam_id: int, answered: dict) -> list[dict]:
+    """The exam's questions in exam order (one query, joined with section, question and
+    subject), each with its answers of completed attempts (zeros when none)."""
+    nothing = dict.fromkeys(("answers", "correct", "partial", "incorrect", "unanswered"), 0)
+    nothing["marks"] = ZERO
+    rows = (
+        ExamQuestion.objects.filter(exam_id=exam_id)
+        .order_by("order", "id")
+        .values(
+            "id",
+            "question_id",
+            "marks",
+            "section_id",
+            section_title=F("section__title"),
+            section_order=F("section__order"),
+            type=F("question__type"),
+            difficulty=F("question__difficulty"),
+            subject_id=F("question__subject_id"),
+            subject_path=F("question__subject__path"),
+        )
+    )
+    return [
+        row
+        | {
+            "number": number,
+            "subject_path": row["subject_path"] or "",  # None without a subject
+            "answered": answered.get(row["id"], nothing),
+        }
+        for number, row in enumerate(rows, start=1)
+    ]
+
+
+def _section_rows(questions: list[dict], completed: int) -> list[MarksRow]:
+    """One row per section that has questions, in (section order, id) order."""
+    groups = defaultdict(list)
+    for question in questions:
+        groups[question["section_id"]].append(question)
+    order = sorted({(q["section_order"], q["section_id"], q["section_title"]) for q in questions})
+    return _marks_rows(groups, {pk: title for _, pk, title in order}, completed)
+
+
+def exam_summary(exam) -> ExamSummary:
+    """The exam summary page's numbers, in at most seven queries (listed above).
+
+    Statistics of scores, sections, subjects and questions use COMPLETED attempts only;
+    running, pending evaluation and not started ones are only counted by state. Averages per
+    section and subject are marks per completed attempt; sections without questions are not
+    listed. The median of an even count averages the two middle scores (2 places, half-up).
+    """
+    completed_q = Q(state=State.COMPLETED)
+    totals = Attempt.objects.filter(exam_id=exam.pk).aggregate(
+        **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},
+        score_sum=Sum("score", filter=completed_q, output_field=WIDE_MARKS),
+        highest=Max("score", filter=completed_q),
+        passed=Count("pk", filter=completed_q & Q(passed=True)),
+    )
+    by_state = {state: totals[f"state_{state.value}"] for state in State}
+    completed = by_state[State.COMPLETED]
+    middle = _middle_scores(exam.pk, completed) if completed else []
+    questions = _placements(exam.pk, _answers_by_question(exam.pk))
+    return ExamSummary(
+        exam=exam,
+        by_state=by_state,
+        mean_score=_half_up(totals["score_sum"] or ZERO, completed),
+        median_score=_half_up(sum(middle, ZERO), len(middle)),
+        # Quantized: SQLite hands MAX() back without the column's 2 places ("16", not "16.00").
+        highest_score=None if totals["highest"] is None else totals["highest"].quantize(CENT),
+        max_score=sum((q["marks"] for q in questions), ZERO),
+        passed=totals["passed"],
+        pass_rate=(
+            _half_up(100 * totals["passed"], completed)
+            if exam.pass_percentage is not None
+            else None
+        ),
+        buckets=_bucket_counts(exam.pk),
+        sections=_section_rows(questions, completed),
+        subjects=_subject_rows(questions, completed),
+        hardest_questions=_hardest(questions),
+    )

@@ -415,15 +415,19 @@ def speed(answered: int, time_taken: timedelta | None) -> Decimal | None:
 # --------------------------------------------------------------------------- the report
 
 
-def attempt_statistics(attempt: Attempt, *, now=None) -> AttemptStatistics:
+def attempt_statistics(
+    attempt: Attempt, *, now=None, rows: list[QuestionRow] | None = None
+) -> AttemptStatistics:
     """Every statistic of one attempt, in at most five queries whatever the exam's size.
 
     ``now`` (default: the current time) is the clock for a running attempt's time taken and
     remaining time. ``speed`` counts answered questions (all but the unanswered ones) per
-    minute of time taken. See the module docstring for the queries.
+    minute of time taken. See the module docstring for the queries. A page that already
+    loaded the questions and answers passes them as ``rows`` (see ``load_question_rows``)
+    and saves the first two queries.
     """
     now = now or timezone.now()
-    rows = load_question_rows(attempt)
+    rows = load_question_rows(attempt) if rows is None else rows
     sections = list(
         Section.objects.filter(exam_id=attempt.exam_id)
         .order_by("order", "id")

@@ -1,0 +1,35 @@
+"""Forms of the review pages. Validation here only guards the input's shape; the rules
+(who may evaluate, which answers, the marks' range) belong to ``attempts.services``."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator
+
+
+class EvaluationForm(forms.Form):
+    """Marks and a comment for one essay answer (``attempts.services.answer_evaluate``).
+
+    ``max_marks`` (the exam question's marks) sets the field's upper bound, so the browser's
+    number input and the server refuse the same values, in the service's words. The service
+    checks the range again: this form is a convenience, not the rule.
+    """
+
+    marks = forms.DecimalField(min_value=Decimal("0"), max_digits=7, decimal_places=2)
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown to the learner with the marks.",
+    )
+
+    def __init__(self, *args, max_marks: Decimal | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if max_marks is None:
+            return
+        marks = self.fields["marks"]
+        marks.max_value = max_marks
+        marks.validators.append(MaxValueValidator(max_marks))
+        marks.widget.attrs["max"] = str(max_marks)
+        message = f"Award between 0 and {max_marks} marks."
+        marks.error_messages.update(min_value=message, max_value=message)
+        marks.help_text = f"0 to {max_marks}, in steps of 0.01."
