@@ -15,19 +15,7 @@ from attempts.models import Attempt, UserAnswer
 from lms.models import User
 
 # Written by attempts.services on submit, evaluation and rescoring, never by hand.
-RESULT_FIELDS = (
-    "total_questions",
-    "correct_count",
-    "incorrect_count",
-    "partial_count",
-    "unanswered_count",
-    "pending_count",
-    "score",
-    "max_score",
-    "percentage",
-    "passed",
-    "counts_for_rank",
-)
+RESULT_FIELDS = (*Attempt.RESULT_FIELDS, "counts_for_rank")
 
 
 class StartedDateFilter(DateRangeFilter):
@@ -82,15 +70,7 @@ class AttemptAdmin(admin.ModelAdmin):
         "attempt_number",
         "state",
         "started_at",
-        "correct_count",
-        "incorrect_count",
-        "partial_count",
-        "unanswered_count",
-        "pending_count",
-        "score",
-        "max_score",
-        "percentage",
-        "passed",
+        *Attempt.RESULT_FIELDS[1:],  # every stored count and score, each sortable
     )
     list_select_related = ("user", "exam", "exam__course")
     # Both served by the (started_at, id) index, read backwards.

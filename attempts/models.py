@@ -122,6 +122,20 @@ class Attempt(models.Model):
 
     objects = AttemptQuerySet.as_manager()
 
+    # The stored result, written together by attempts.services (submit, evaluate, rescore).
+    RESULT_FIELDS = (
+        "total_questions",
+        "correct_count",
+        "incorrect_count",
+        "partial_count",
+        "unanswered_count",
+        "pending_count",
+        "score",
+        "max_score",
+        "percentage",
+        "passed",
+    )
+
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [

@@ -49,20 +49,7 @@ from lms.models import Course, Enrollment
 # are finalized only after the same grace, so such a late save never races the finalizer.
 DEADLINE_GRACE = timedelta(seconds=30)
 
-RESULT_FIELDS = [
-    "state",
-    "completed_at",
-    "total_questions",
-    "correct_count",
-    "incorrect_count",
-    "partial_count",
-    "unanswered_count",
-    "pending_count",
-    "score",
-    "max_score",
-    "percentage",
-    "passed",
-]
+RESULT_FIELDS = ["state", "completed_at", *Attempt.RESULT_FIELDS]
 
 RANK_ORDER = {
     Exam.RankPolicy.FIRST: ("attempt_number",),
