@@ -9,7 +9,14 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -20,6 +27,7 @@ from assessments.models import Exam
 from attempts.filters import AdminAttemptFilter
 from attempts.models import Attempt, UserAnswer
 from attempts.serializers import (
+    NULLABLE_EMAIL,
     AdminAttemptDetailSerializer,
     AdminAttemptSerializer,
     UserAnswersPageSerializer,
@@ -83,6 +91,20 @@ class TestpressPagination(PageNumberPagination):
     def get_paginated_response(self, data):
         return Response(self.payload(data))
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         wrapped = super().get_paginated_response_schema(schema)
         wrapped["properties"]["per_page"] = {"type": "integer", "example": self.page_size}
@@ -113,6 +135,22 @@ class ReviewerObjectMixin:
 
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Attempt id.")
 
+DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="A bad query parameter: messages keyed by the parameter, e.g. "
+    '`{"date_0": ["Enter a valid date."]}` or `{"page": ["…"]}`.',
+)
+UNAUTHORIZED = OpenApiResponse(
+    DETAIL, description="No or an invalid token (with a `WWW-Authenticate` header)."
+)
+FORBIDDEN = OpenApiResponse(DETAIL, description="Signed in, but neither admin nor instructor.")
+NOT_FOUND = OpenApiResponse(
+    DETAIL, description="No such id among the attempts the caller may see (or a page past the end)."
+)
+LIST_ERRORS = {400: FIELD_ERRORS, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND}
+DETAIL_ERRORS = {401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND}
+
 
 @extend_schema(
     tags=["attempts"],
@@ -123,6 +161,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         "completed, NA when the exam has no pass mark, Not taken otherwise. `score` is a "
         "string with 2 decimals; `percentage` and `speed` are numbers; durations are H:MM:SS."
     ),
+    responses={200: AdminAttemptSerializer(many=True), **LIST_ERRORS},
 )
 class AdminAttemptList(generics.ListAPIView):
     permission_classes = [IsReviewer]
@@ -143,6 +182,7 @@ class AdminAttemptList(generics.ListAPIView):
     description="The list fields plus rank, percentile and the statistics by section, subject "
     "(ancestors included, summing their subtree) and difficulty level.",
     parameters=[ID_PARAMETER],
+    responses={200: AdminAttemptDetailSerializer, **DETAIL_ERRORS},
 )
 class AdminAttemptDetail(ReviewerObjectMixin, generics.RetrieveAPIView):
     permission_classes = [IsReviewer]
@@ -168,8 +208,25 @@ class AdminAttemptDetail(ReviewerObjectMixin, generics.RetrieveAPIView):
     summary="Get the student responses of an attempt",
     description="Paginated by answer (250 a page). `exam_questions` holds the questions of "
     "the answers on this page, with their choices.",
-    parameters=[ID_PARAMETER],
-    responses=UserAnswersPageSerializer,
+    parameters=[
+        ID_PARAMETER,
+        OpenApiParameter("page", int, description="Page number, from 1."),
+        OpenApiParameter("per_page", int, description="Answers a page, 1 to 1000 (250)."),
+    ],
+    responses={
+        200: inline_serializer(
+            "PaginatedUserAnswers",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "per_page": serializers.IntegerField(),
+                "results": UserAnswersPageSerializer(),
+            },
+        ),
+        400: FIELD_ERRORS,
+        **DETAIL_ERRORS,
+    },
 )
 class AdminAttemptUserAnswers(ReviewerObjectMixin, generics.GenericAPIView):
     permission_classes = [IsReviewer]
@@ -227,6 +284,11 @@ class AdminExamSerializer(serializers.ModelSerializer):
 
 class AdminUserSerializer(serializers.ModelSerializer):
     name = serializers.CharField()
+    email = serializers.SerializerMethodField()
+
+    @extend_schema_field(NULLABLE_EMAIL)
+    def get_email(self, user) -> str | None:
+        return user.email or None
 
     class Meta:
         model = User
@@ -234,7 +296,9 @@ class AdminUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema(tags=["exams"], summary="Get an exam")
+@extend_schema(
+    tags=["exams"], summary="Get an exam", responses={200: AdminExamSerializer, **DETAIL_ERRORS}
+)
 class AdminExamDetail(generics.RetrieveAPIView):
     permission_classes = [IsReviewer]
     serializer_class = AdminExamSerializer
@@ -243,7 +307,11 @@ class AdminExamDetail(generics.RetrieveAPIView):
         return Exam.objects.visible_to(self.request.user)
 
 
-@extend_schema(tags=["users"], summary="Get a user (learners of the caller's courses)")
+@extend_schema(
+    tags=["users"],
+    summary="Get a user (learners of the caller's courses)",
+    responses={200: AdminUserSerializer, **DETAIL_ERRORS},
+)
 class AdminUserDetail(generics.RetrieveAPIView):
     permission_classes = [IsReviewer]
     serializer_class = AdminUserSerializer

@@ -12,7 +12,6 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from attempts.models import Attempt
@@ -28,6 +27,7 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.Filter):
     field_class = IdField
 
@@ -66,10 +66,22 @@ class DayOrDateTimeField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment, UTC)
-        return moment
+        try:
+            # Stored and compared in UTC: an instant that leaves the calendar there (year 1
+            # at +10:00, say) is no valid date.
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-@extend_schema_field(OpenApiTypes.STR)
+DAY_OR_DATETIME_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
+    "example": "2026-10-01",
+}
+
+
+@extend_schema_field(DAY_OR_DATETIME_SCHEMA)
 class StartedFromFilter(filters.Filter):
     field_class = DayOrDateTimeField
 
@@ -77,7 +89,7 @@ class StartedFromFilter(filters.Filter):
         super().__init__(*args, field_name="started_at", lookup_expr="gte", **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(DAY_OR_DATETIME_SCHEMA)
 class StartedUntilFilter(filters.Filter):
     field_class = DayOrDateTimeField
 

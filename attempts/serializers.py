@@ -16,6 +16,7 @@ from assessments.models import ExamQuestion
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics import speed
 
+NULLABLE_EMAIL = {"type": "string", "format": "email", "nullable": True}
 RESULT_HELP = (
     "Pass or Fail once completed; NA when the exam has no pass mark; "
     "Not taken while not completed (running, not started or pending evaluation)."
@@ -66,8 +67,8 @@ class AdminAttemptSerializer(serializers.ModelSerializer):
     )
     result = serializers.CharField(source="result_label", help_text=RESULT_HELP)
     state = serializers.CharField(source="get_state_display")
-    last_started_time = serializers.DateTimeField(source="last_started_at")
-    last_answer_updated_time = serializers.DateTimeField(source="last_answer_at")
+    last_started_time = serializers.DateTimeField(source="last_started_at", allow_null=True)
+    last_answer_updated_time = serializers.DateTimeField(source="last_answer_at", allow_null=True)
     speed = serializers.SerializerMethodField(
         help_text="Answered questions per minute of time taken; null if not started."
     )
@@ -104,7 +105,7 @@ class AdminAttemptSerializer(serializers.ModelSerializer):
     def now(self):
         return self.context.setdefault("now", timezone.now())
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(NULLABLE_EMAIL)
     def get_email(self, attempt) -> str | None:
         return attempt.user.email or None
 
@@ -230,12 +231,11 @@ class AdminAttemptDetailSerializer(AdminAttemptSerializer):
         return SubjectStatsSerializer(self.stats(attempt).subjects, many=True).data
 
     @extend_schema_field(
-        {
-            "type": "object",
-            "description": "Keyed by level: easy, medium, hard, and unlabelled for questions "
-            "without a difficulty. Only levels present in the exam appear.",
-            "additionalProperties": {"$ref": "#/components/schemas/OutcomeCounts"},
-        }
+        serializers.DictField(
+            child=OutcomeCountsSerializer(),
+            help_text="Keyed by level: easy, medium, hard, and unlabelled for questions without "
+            "a difficulty. Only levels present in the exam appear.",
+        )
     )
     def get_difficulty_level_stats(self, attempt):
         return {

@@ -1,0 +1,448 @@
+"""The served OpenAPI schema, checked against the app by schemathesis (WSGI, no server).
+
+Every operation of ``/api/schema/`` is fuzzed with a real JWT of a staff user (from
+``POST /api/v2.5/auth-token/``): no server error, and the status code, content type and body
+of each response as the schema documents them.
+
+The data (a course with an instructor, an exam of two sections, attempts in every state made
+through ``attempts.services``) and the token are made once for the module, in a transaction
+rolled back after its last test; each test runs in a savepoint of it, and its examples only
+read the data (the token endpoints write nothing: ``UPDATE_LAST_LOGIN`` is off).
+Generated ids are mixed with ids that exist, so detail operations answer 200 too.
+
+The fuzzer cannot reach everything: the schema does not constrain the list filters (``page``
+is any integer, ``date_0`` any string), so most generated list queries get a 400. The small
+tests after the fuzzing call each detail operation with every existing id, the list
+operation with every valid value of each filter, the date filters with the ends of the
+calendar, and the token operations with a real login.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from django.test import override_settings
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.errors import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from werkzeug.test import Client
+
+from assessments.models import Exam, Question
+from attempts import services
+from attempts.models import Attempt, UserAnswer
+from lms.models import User
+from lms.wsgi import application
+from tests.factories import (
+    AnswerChoiceFactory,
+    AttemptFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    ExamFactory,
+    ExamQuestionFactory,
+    QuestionFactory,
+    SectionFactory,
+    StaffFactory,
+    SubjectFactory,
+    UserFactory,
+)
+
+SCHEMA_PATH = "/api/schema/?format=json"
+TOKEN_PATH = "/api/v2.5/auth-token/"
+PASSWORD = "schemathesis-staff-pass"
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# Per operation: schemathesis's explicit cases (schema examples, coverage of each parameter's
+# boundaries, positive and negative) plus at most 25 random examples; the same every run.
+FUZZ_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture(scope="module")
+def keep_test_connection():
+    """Requests through the real WSGI handler send ``request_started``/``request_finished``,
+    whose ``close_old_connections`` would close the connection holding the tests' transaction
+    (PostgreSQL). Django's own test client disconnects it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def _choice_question(exam, section, kind, correct, *, order, n=4, **question):
+    q = QuestionFactory(type=kind, **question)
+    choices = [AnswerChoiceFactory(question=q, is_correct=i in correct, order=i) for i in range(n)]
+    eq = ExamQuestionFactory(
+        exam=exam,
+        section=section,
+        question=q,
+        order=order,
+        marks=Decimal("4"),
+        negative_marks=Decimal("1"),
+        partial_marks=Decimal("1") if kind == Question.Type.MULTIPLE else None,
+    )
+    return eq, choices
+
+
+@pytest.fixture(scope="module")
+def api_data(django_db_setup, django_db_blocker):
+    """The data of ``build_api_data``, made once for the module in a transaction that is
+    rolled back after its last test (each test runs in a savepoint of it: see ``_db``)."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        yield build_api_data()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _db(db, api_data):
+    """Every test of the module reads the same data, in its own savepoint."""
+
+
+def build_api_data():
+    """A course with an instructor; an exam of two sections (single, multiple, numeric, essay;
+    subjects and difficulties, one unlabelled); attempts made through the services: running
+    with an answer, running just started, completed with answers, pending evaluation,
+    completed after evaluation; and one not started (no service leaves one in that state).
+
+    The completed attempt's learner has no email, name or phone, as Django allows."""
+    now = timezone.now()
+    staff = StaffFactory(username="schema-admin", password=PASSWORD)
+    instructor = UserFactory(username="schema-teacher")
+    course = CourseFactory(instructors=[instructor])
+    exam = ExamFactory(
+        course=course,
+        pass_percentage=Decimal("50"),
+        duration=timedelta(minutes=60),
+        opens_at=now - timedelta(days=2),
+        closes_at=now + timedelta(days=30),
+    )
+    algebra = SubjectFactory(name="Algebra", parent=SubjectFactory(name="Maths"))
+    one, two = SectionFactory(exam=exam, order=0), SectionFactory(exam=exam, order=1)
+    single, single_choices = _choice_question(
+        exam, one, Question.Type.SINGLE, {0}, order=0, subject=algebra
+    )
+    multiple, multiple_choices = _choice_question(
+        exam, one, Question.Type.MULTIPLE, {0, 1, 2}, order=1, difficulty=None
+    )
+    numeric = ExamQuestionFactory(
+        exam=exam,
+        section=two,
+        order=2,
+        marks=Decimal("4"),
+        question=QuestionFactory(
+            type=Question.Type.NUMERIC,
+            numeric_answer=Decimal("9.81"),
+            numeric_tolerance=Decimal("0.05"),
+            difficulty=Question.Difficulty.HARD,
+        ),
+    )
+    essay = ExamQuestionFactory(
+        exam=exam,
+        section=two,
+        order=3,
+        marks=Decimal("4"),
+        question=QuestionFactory(type=Question.Type.ESSAY, difficulty=Question.Difficulty.EASY),
+    )
+    learners = [UserFactory(username=f"schema-learner{n}", phone="+911234567890") for n in range(6)]
+    User.objects.filter(pk=learners[1].pk).update(email="", display_name="", phone="")
+    for learner in learners:
+        EnrollmentFactory(user=learner, course=course, enrolled_at=now - timedelta(days=2))
+
+    def start(learner, at):
+        return services.attempt_start(user=learner, exam=exam, now=at)
+
+    def save(attempt, eq, at, **kwargs):
+        services.attempt_save_answer(attempt=attempt, exam_question=eq, now=at, **kwargs)
+
+    started = now - timedelta(minutes=10)
+    running = start(learners[0], started)
+    save(running, single, started, choice_ids=[single_choices[1].pk], time_spent_seconds=30)
+
+    just_started = start(learners[5], now - timedelta(minutes=1))
+
+    started = now - timedelta(hours=3)
+    completed = start(learners[1], started)
+    save(completed, single, started, choice_ids=[single_choices[0].pk], time_spent_seconds=40)
+    save(
+        completed,
+        multiple,
+        started,
+        choice_ids=[multiple_choices[0].pk, multiple_choices[1].pk],
+        flagged=True,
+        guessed=True,
+    )
+    save(completed, numeric, started, number=Decimal("3.14"))
+    services.attempt_submit(attempt=completed, now=started + timedelta(minutes=25))
+
+    started = now - timedelta(hours=2)
+    pending = start(learners[2], started)
+    save(pending, single, started, choice_ids=[single_choices[0].pk])
+    save(pending, essay, started, text="Because gravity.")
+    services.attempt_submit(attempt=pending, now=started + timedelta(minutes=40))
+
+    started = now - timedelta(hours=1, minutes=30)
+    evaluated = start(learners[3], started)
+    save(evaluated, essay, started, text="An answer.")
+    save(evaluated, numeric, started, number=Decimal("9.80"))
+    services.attempt_submit(attempt=evaluated, now=started + timedelta(minutes=50))
+    services.answer_evaluate(
+        answer=UserAnswer.objects.get(attempt=evaluated, exam_question=essay),
+        evaluator=instructor,
+        marks=Decimal("3"),
+        comment="Good",
+        now=now,
+    )
+
+    not_started = AttemptFactory(user=learners[4], exam=exam, state=Attempt.State.NOT_STARTED)
+
+    attempts = [running, just_started, completed, pending, evaluated, not_started]
+    states = {a.state for a in Attempt.objects.filter(pk__in=[a.pk for a in attempts])}
+    assert states == set(Attempt.State.values)
+    return {"staff": staff, "attempts": attempts}
+
+
+EXISTING = {"/attempts/": Attempt, "/exams/": Exam, "/users/": User}
+
+
+def existing_ids(path):
+    """The ids in the database of the model that the ``{id}`` of ``path`` names."""
+    for fragment, model in EXISTING.items():
+        if fragment in path:
+            return sorted(model.objects.values_list("pk", flat=True))
+    raise AssertionError(f"Which model does the id of {path} name? Add it to EXISTING.")
+
+
+@pytest.fixture(scope="module")
+def staff_token(api_data, keep_test_connection):
+    """A real token: the staff user logs in through the token endpoint of the app."""
+    response = Client(application).post(
+        TOKEN_PATH, json={"username": api_data["staff"].username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["token"]
+
+
+# Loaded when the module is collected: serving the schema needs no database. (A lazy
+# `schemathesis.pytest.from_fixture` schema fails on pytest 9.2: it sets `Node._nodeid`.)
+schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, application)
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Half of the well-formed ids are replaced by ids that exist, so that detail operations
+    answer 200 too and their bodies are validated; malformed ids are left as generated."""
+    value = (path_parameters or {}).get("id")
+    if not isinstance(value, int) or isinstance(value, bool):
+        return st.just(path_parameters)
+    ids = existing_ids(context.operation.path)
+    if not ids:
+        return st.just(path_parameters)
+    return st.one_of(
+        st.just(path_parameters),
+        st.sampled_from(ids).map(lambda pk: {**path_parameters, "id": pk}),
+    )
+
+
+def operations():
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_conforms_to_its_schema(case, staff_token):
+    """No 5xx; every status code, content type and body as documented."""
+    case.call_and_validate(headers={"Authorization": f"JWT {staff_token}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_has_no_server_error_and_documented_bodies(case, staff_token):
+    """The same without the status code check: an undocumented 400/401/404 ends the search
+    of the test above at its first example, and must hide no 5xx and no body that
+    contradicts its documented schema."""
+    case.call_and_validate(
+        headers={"Authorization": f"JWT {staff_token}"},
+        checks=[check for check in CHECKS if check is not status_code_conformance],
+    )
+
+
+def test_every_schema_reference_resolves():
+    """A ``$ref`` to a missing component makes schemathesis skip the response validation of
+    every operation that uses it, silently: the fuzzing above would prove nothing there."""
+    components = schema.raw_schema.get("components", {})
+
+    def refs(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str):
+                    yield value, where
+                else:
+                    yield from refs(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from refs(item, f"{where}/{i}")
+
+    def resolves(ref):
+        if not ref.startswith("#/components/"):
+            return False
+        node = components
+        for part in ref.removeprefix("#/components/").split("/"):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
+
+    dangling = sorted(
+        {f"{ref} (at {where})" for ref, where in refs(schema.raw_schema, "#") if not resolves(ref)}
+    )
+    assert not dangling, "Unresolvable $ref:\n" + "\n".join(dangling)
+
+
+def _failures(case, expected_status, **kwargs):
+    """Call and validate: ``(input, problem)`` pairs, to report them all rather than raise."""
+    sent = case.path_parameters or case.query or case.body
+    try:
+        response = case.call_and_validate(checks=CHECKS, **kwargs)
+    except FailureGroup as group:
+        problems = []
+        for failure in group.exceptions:
+            lines = [line.strip() for line in failure.message.splitlines() if line.strip()]
+            where = [line for line in lines if line.startswith("Schema at ")]
+            detail = "; ".join(lines[:1] + where[:1])
+            problems.append((sent, f"{failure.code} {failure.title}: {detail}"))
+        return problems
+    if response.status_code != expected_status:
+        return [(sent, f"{response.status_code} {response.text[:300]}")]
+    return []
+
+
+def _report(failures):
+    """One line per distinct problem, with how many inputs showed it and the first of them."""
+    seen = {}
+    for label, sent, problem in failures:
+        seen.setdefault((label, problem), []).append(sent)
+    return "\n".join(
+        f"{label}: {problem} [{len(inputs)} input(s), e.g. {inputs[0]}]"
+        for (label, problem), inputs in seen.items()
+    )
+
+
+def test_detail_operations_answer_200_for_existing_ids(staff_token):
+    """Every operation with an ``{id}`` answers 200 with a conforming body for each id in the
+    database (the fuzzer is likely, not certain, to hit one)."""
+    headers = {"Authorization": f"JWT {staff_token}"}
+    detail = [op for op in operations() if "{id}" in op.path]
+    assert len(detail) >= 4, [op.label for op in detail]
+    failures = [
+        (operation.label, *failure)
+        for operation in detail
+        for pk in existing_ids(operation.path)
+        for failure in _failures(operation.Case(path_parameters={"id": pk}), 200, headers=headers)
+    ]
+    assert not failures, _report(failures)
+
+
+# Valid values of the list filters that the schema does not constrain enough to generate.
+QUERY_VALUES = {
+    "users": lambda: [list(User.objects.values_list("pk", flat=True))],
+    "exams": lambda: [list(Exam.objects.values_list("pk", flat=True))],
+    "date_0": lambda: [timezone.now().date().isoformat(), "2000-01-01T00:00:00Z"],
+    "date_1": lambda: [timezone.now().date().isoformat(), "2100-01-01T00:00:00+05:30"],
+    "page": lambda: [1],
+    "per_page": lambda: [1, 1000],
+}
+
+
+def test_list_operations_answer_200_for_each_valid_filter(staff_token):
+    """Random query strings mostly get a 400 (``page=0``, ``date_0=xyz``): every valid value
+    of each query parameter of the list operations, alone, must answer 200 and conform."""
+    headers = {"Authorization": f"JWT {staff_token}"}
+    lists = [op for op in operations() if op.method.upper() == "GET" and "{" not in op.path]
+    assert lists, "no list operation in the schema"
+    failures = []
+    for operation in lists:
+        parameters = schema.raw_schema["paths"][operation.path]["get"].get("parameters", [])
+        for parameter in (p for p in parameters if p["in"] == "query"):
+            name, spec = parameter["name"], parameter["schema"]
+            if "enum" in spec:
+                values = spec["enum"]
+            elif "enum" in spec.get("items", {}):
+                values = [[value] for value in spec["items"]["enum"]] + [spec["items"]["enum"]]
+            elif name in QUERY_VALUES:
+                values = QUERY_VALUES[name]()
+            else:
+                raise AssertionError(
+                    f"{operation.label}: add valid values of {name} to QUERY_VALUES"
+                )
+            for value in values:
+                case = operation.Case(query={name: value})
+                failures += [
+                    (operation.label, *failure) for failure in _failures(case, 200, headers=headers)
+                ]
+    assert not failures, _report(failures)
+
+
+# Days and instants at the ends of the calendar, each valid ISO 8601 that the date filters
+# accept; in UTC (how the database gets them) the last two fall outside years 1 to 9999.
+CALENDAR_ENDS = [
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+    "0001-01-01T00:00:00+10:00",
+    "9999-12-31T23:59:59-14:00",
+]
+
+
+@pytest.mark.parametrize("value", CALENDAR_ENDS)
+@pytest.mark.parametrize("name", ["date_0", "date_1"])
+def test_date_filters_at_the_ends_of_the_calendar_are_no_server_error(staff_token, name, value):
+    """The fuzzer rarely makes a valid date of a plain string parameter: try the extremes."""
+    case = schema["/api/v2.5/admin/attempts/"]["GET"].Case(query={name: value})
+    response = case.call(headers={"Authorization": f"JWT {staff_token}"})
+    assert response.status_code in (200, 400), response.text[:300]
+
+
+def test_token_endpoints_answer_200_for_a_real_login(api_data, keep_test_connection):
+    """The token operations with valid input: a login, then a refresh and a verify."""
+    body = {"username": api_data["staff"].username, "password": PASSWORD}
+    case = schema[TOKEN_PATH]["POST"].Case(body=body, media_type="application/json")
+    response = case.call_and_validate(checks=CHECKS)
+    assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    for path in (f"{TOKEN_PATH}refresh/", f"{TOKEN_PATH}verify/"):
+        case = schema[path]["POST"].Case(body={"token": token}, media_type="application/json")
+        response = case.call_and_validate(checks=CHECKS)
+        assert response.status_code == 200, (path, response.text)
+
+
+def test_a_wrong_password_is_a_documented_401(api_data, keep_test_connection):
+    body = {"username": api_data["staff"].username, "password": "not-the-password"}
+    case = schema[TOKEN_PATH]["POST"].Case(body=body, media_type="application/json")
+    response = case.call()
+    assert response.status_code == 401, response.text
+    case.validate_response(response, checks=CHECKS)
