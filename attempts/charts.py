@@ -16,9 +16,10 @@ OUTCOME_SEGMENTS = (
     ("unanswered", "Unanswered"),
     ("pending", "Pending"),
 )
-WIDTH = 600
+# A narrow coordinate space keeps the 12px labels readable when a phone scales it down.
+WIDTH = 420
 ROW_HEIGHT = 24
-LABEL_WIDTH = 170  # room kept on the left for the row labels
+LABEL_WIDTH = 130  # room kept on the left for the row labels
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def stacked_outcomes(rows) -> StackedChart:
     the bar, so a section of 5 questions and one of 50 are compared by proportion.
     """
     drawn = []
-    span = WIDTH - LABEL_WIDTH - 40  # 40: room for the total at the end of the bar
+    span = WIDTH - LABEL_WIDTH - 34  # 34: room for the total at the end of the bar
     for index, (label, counts) in enumerate(rows):
         x = float(LABEL_WIDTH)
         segments = []

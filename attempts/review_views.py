@@ -206,7 +206,7 @@ def summary_items(attempt: Attempt, stats: AttemptStatistics) -> list[tuple[str,
         ("Percentile", str(rank.percentile) if rank.percentile is not None else "—"),
         ("Time taken", format_hms(stats.time_taken) or "—"),
         ("Remaining time", "No time limit" if remaining is None else format_hms(remaining)),
-        ("Speed", f"{stats.speed} questions/min" if stats.speed is not None else "—"),
+        ("Speed (questions/min)", str(stats.speed) if stats.speed is not None else "—"),
         ("Attempt", f"#{attempt.attempt_number}"),
         ("State", attempt.get_state_display()),
     ]

@@ -25,11 +25,17 @@ class NumberColumn(tables.Column):
 
 class AttemptTable(tables.Table):
     learner = tables.Column(
-        accessor="user__username", verbose_name="Learner", order_by=by("user__username")
+        accessor="user__username",
+        verbose_name="Learner",
+        order_by=by("user__username"),
+        attrs={"th": {"class": "nowrap"}},
     )
     state = tables.Column(verbose_name="State", order_by=by("state"))
     started_at = tables.DateTimeColumn(
-        verbose_name="Started", format="Y-m-d H:i", order_by=by("started_at")
+        verbose_name="Started",
+        format="Y-m-d H:i",
+        order_by=by("started_at"),
+        attrs={"td": {"class": "nowrap"}, "th": {"class": "nowrap"}},
     )
     time_taken = tables.Column(accessor="pk", verbose_name="Time taken", orderable=False, attrs=NUM)
     correct_count = NumberColumn(verbose_name="Correct", order_by=by("correct_count"))

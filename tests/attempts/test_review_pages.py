@@ -292,7 +292,7 @@ class TestDetailContent:
             "Percentile": "100.00",  # 2 of 2 score <= 13
             "Time taken": "0:30:00",  # submitted 30 minutes after the start
             "Remaining time": "0:00:00",  # finished
-            "Speed": "0.17 questions/min",  # 5 answered / 30 min = 0.1666…
+            "Speed (questions/min)": "0.17",  # 5 answered / 30 min = 0.1666…
             "Attempt": "#1",
             "State": "Completed",
         }
@@ -306,7 +306,7 @@ class TestDetailContent:
         assert figures["Result"] == "Fail"
         assert figures["Rank"] == "2 of 2"  # ada's 13 above
         assert figures["Percentile"] == "50.00"  # 1 of 2 score <= 4
-        assert figures["Speed"] == "0.03 questions/min"  # 1 / 30 = 0.0333…
+        assert figures["Speed (questions/min)"] == "0.03"  # 1 / 30 = 0.0333…
 
     def test_no_rank_while_an_essay_awaits_marks(self, client, kit, pending):
         attempt, _ = pending

@@ -1,0 +1,489 @@
+"""An instructor's journey through the attempt pages, in a real browser (chromium).
+
+Sign in through the form, filter and sort an exam's attempt list, export it as CSV, open an
+attempt, award marks to an essay, use the sort links from the keyboard, read the attempt at
+phone width. Screenshots for a human reviewer are saved under ``tests/artifacts/``.
+
+Data: the kit exam (tests/attempts/conftest.py: 6 questions × 4 marks, max 24, negative 1,
+pass mark 50 %), six attempts built through the services. Expected numbers are worked out by
+hand beside the answers that produce them.
+"""
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from playwright.sync_api import Page, expect
+
+from assessments.models import Exam
+from attempts import services
+from attempts.models import Attempt
+from tests.attempts.conftest import NOW
+from tests.factories import EnrollmentFactory, UserFactory
+
+D = Decimal
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+# ------------------------------------------------------------------------------ data
+
+
+@dataclass
+class Journey:
+    kit: object
+    attempts: dict  # username -> Attempt
+    list_url: str
+
+    def detail_url(self, username: str) -> str:
+        return reverse("attempt-detail", args=[self.attempts[username].pk])
+
+
+def answer(kit, attempt, name, *, choices=(), now, **kwargs):
+    ids = [kit.choices[name][i].pk for i in choices]
+    return services.attempt_save_answer(
+        attempt=attempt, exam_question=kit.eq[name], choice_ids=ids, now=now, **kwargs
+    )
+
+
+@pytest.fixture
+def journey(transactional_db, live_server, kit) -> Journey:
+    """Six attempts of the kit exam, started 5 minutes apart, the last one still running.
+
+    Real time rather than the kit's fixed NOW: the running attempt's deadline is then still
+    ahead, and its time taken reads as minutes, not weeks.
+    """
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=2)
+    Exam.objects.filter(pk=kit.exam.pk).update(
+        opens_at=start - timedelta(days=1), closes_at=start + timedelta(days=30)
+    )
+    kit.exam.refresh_from_db()
+    made = {}
+
+    def attempt_of(username, minute):
+        learner = kit.learner if username == "ada" else UserFactory(username=username)
+        if username != "ada":
+            EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=2))
+        at = start + timedelta(minutes=minute)
+        made[username] = services.attempt_start(user=learner, exam=kit.exam, now=at)
+        return made[username], at
+
+    def submit(username, at):
+        made[username] = services.attempt_submit(
+            attempt=made[username], now=at + timedelta(minutes=30)
+        )
+
+    # ada: 4 correct, multiple and essay blank: 4 × 4 = 16 of 24 = 66.67 %, pass
+    ada, at = attempt_of("ada", 0)
+    answer(kit, ada, "single", choices=[0], now=at)
+    answer(kit, ada, "true_false", choices=[0], now=at)
+    answer(kit, ada, "numeric", number=D("9.81"), now=at)
+    answer(kit, ada, "short", text="Paris", now=at)
+    submit("ada", at)
+    # grace: single and true/false right: 8 of 24 = 33.33 %, fail
+    grace, at = attempt_of("grace", 5)
+    answer(kit, grace, "single", choices=[0], now=at)
+    answer(kit, grace, "true_false", choices=[0], now=at)
+    submit("grace", at)
+    # alan: 4 - 1 + 4 = 7 of 24 = 29.17 %, fail
+    alan, at = attempt_of("alan", 10)
+    answer(kit, alan, "single", choices=[0], now=at)
+    answer(kit, alan, "true_false", choices=[1], now=at)
+    answer(kit, alan, "numeric", number=D("9.81"), now=at)
+    submit("alan", at)
+    # linus: one wrong answer, negative marks: -1 of 24 = -4.17 %, fail
+    linus, at = attempt_of("linus", 15)
+    answer(kit, linus, "single", choices=[2], now=at)
+    submit("linus", at)
+    # barbara: 4 + 2 (2 of 3 keys, partial) - 1 + 4 + 4 + essay pending = 13, pending evaluation
+    barbara, at = attempt_of("barbara", 20)
+    answer(kit, barbara, "single", choices=[0], now=at)
+    answer(kit, barbara, "multiple", choices=[0, 1], now=at)
+    answer(kit, barbara, "true_false", choices=[1], now=at)
+    answer(kit, barbara, "numeric", number=D("9.84"), now=at)
+    answer(kit, barbara, "short", text=" paris ", now=at)
+    answer(kit, barbara, "essay", text="Light bends because its speed changes.", now=at)
+    submit("barbara", at)
+    # edsger: started last, still running, one answer saved
+    edsger, at = attempt_of("edsger", 25)
+    answer(kit, edsger, "single", choices=[0], now=at)
+
+    states = {name: attempt.state for name, attempt in made.items()}
+    assert states == {
+        "ada": Attempt.State.COMPLETED,
+        "grace": Attempt.State.COMPLETED,
+        "alan": Attempt.State.COMPLETED,
+        "linus": Attempt.State.COMPLETED,
+        "barbara": Attempt.State.PENDING_EVALUATION,
+        "edsger": Attempt.State.RUNNING,
+    }
+    return Journey(kit, made, reverse("exam-attempts", args=[kit.exam.pk]))
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def sign_in(page: Page, live_server, next_path: str) -> None:
+    """Through the login form, as the kit's instructor; lands on ``next_path``."""
+    page.goto(f"{live_server.url}{next_path}")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill("teacher")
+    page.get_by_label("Password").fill("pass")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server.url}{next_path}")
+    expect(page.get_by_role("button", name="Sign out teacher")).to_be_visible()
+
+
+def attempts_table(page: Page):
+    return page.get_by_role("table", name=re.compile(r"^Attempts of "))
+
+
+def header_texts(page: Page) -> list[str]:
+    """The column headers as read on screen (the visually hidden ", sort" left out)."""
+    return (
+        attempts_table(page)
+        .locator("thead th")
+        .evaluate_all(
+            """ths => ths.map(th => {
+            const copy = th.cloneNode(true);
+            copy.querySelectorAll('.visually-hidden').forEach(e => e.remove());
+            return copy.textContent.trim();
+        })"""
+        )
+    )
+
+
+def screen_rows(page: Page) -> list[dict[str, str]]:
+    """Body rows of the attempt table, header -> cell text, in the order shown."""
+    headers = header_texts(page)
+    cells = (
+        attempts_table(page)
+        .locator("tbody tr")
+        .evaluate_all(
+            """trs => trs.map(tr => [...tr.cells].map(td => {
+            const link = td.querySelector('a'), small = td.querySelector('small');
+            // The learner cell: name (the link) over the username.
+            if (link && small) return `${link.textContent.trim()} (${small.textContent.trim()})`;
+            return td.textContent.trim();
+        }))"""
+        )
+    )
+    return [dict(zip(headers, row, strict=True)) for row in cells]
+
+
+def learners(page: Page) -> list[str]:
+    return [row["Learner"] for row in screen_rows(page)]
+
+
+def sort_header(page: Page, name: str):
+    return attempts_table(page).get_by_role("columnheader", name=re.compile(rf"^{name}\b"))
+
+
+def summary(page: Page) -> dict[str, str]:
+    pairs = page.locator(".summary-grid dl").evaluate_all(
+        "dls => dls.map(dl => [dl.querySelector('dt').textContent.trim(),"
+        " dl.querySelector('dd').textContent.trim()])"
+    )
+    return dict(pairs)
+
+
+def overflow(page: Page) -> dict:
+    """How wide the document is against the viewport, each table against its wrapper, and
+    what sticks out of the viewport without a scrolling wrapper to hold it (for the message)."""
+    return page.evaluate(
+        r"""() => {
+            const width = window.innerWidth;
+            // Inside a scrolling wrapper and clipped by it: in the flow, or positioned
+            // against the wrapper or something in it (else it escapes the wrapper's clip).
+            const held = el => {
+                const wrap = el.parentElement.closest('.table-wrap');
+                const position = getComputedStyle(el).position;
+                if (!wrap || position === 'fixed') return false;
+                return position !== 'absolute' || wrap.contains(el.offsetParent);
+            };
+            return {
+                scrollWidth: document.documentElement.scrollWidth,
+                innerWidth: width,
+                tablesOutsideWrap: [...document.querySelectorAll('table')]
+                    .filter(t => !t.closest('.table-wrap')).length,
+                wraps: [...document.querySelectorAll('.table-wrap')].map(w => ({
+                    overflowX: getComputedStyle(w).overflowX,
+                    right: w.getBoundingClientRect().right,
+                    scrolls: w.scrollWidth > w.clientWidth,
+                })),
+                stickingOut: [...document.querySelectorAll('body *')]
+                    .filter(el => el.getBoundingClientRect().right > width + 1 && !held(el))
+                    .slice(0, 12)
+                    .map(el => `${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''}`
+                        + ` "${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 20)}"`
+                        + ` right=${Math.round(el.getBoundingClientRect().right)}px`),
+            };
+        }"""
+    )
+
+
+def too_wide(layout: dict) -> str:
+    return (
+        f"the page is {layout['scrollWidth']}px wide in a {layout['innerWidth']}px viewport; "
+        f"sticking out: {layout['stickingOut']}"
+    )
+
+
+# ------------------------------------------------------------------------------ the journey
+
+
+class TestInstructorJourney:
+    def test_signs_in_filters_sorts_and_opens_an_attempt(
+        self, page: Page, live_server, journey, artifacts
+    ):
+        sign_in(page, live_server, journey.list_url)
+
+        # Given every attempt, newest start first (the default sort)
+        assert learners(page) == [
+            "Edsger (edsger)",
+            "Barbara (barbara)",
+            "Linus (linus)",
+            "Alan (alan)",
+            "Grace (grace)",
+            "Ada (ada)",
+        ]
+        assert [row["State"] for row in screen_rows(page)] == [
+            "Running",
+            "Pending Evaluation",
+            "Completed",
+            "Completed",
+            "Completed",
+            "Completed",
+        ]
+
+        # When filtered to completed attempts
+        page.get_by_label("State").select_option(label="Completed")
+        page.get_by_role("button", name="Filter", exact=True).click()
+        expect(page).to_have_url(re.compile(r"[?&]state=1\b"))
+        expect(page.get_by_label("State")).to_have_value("1")
+        assert learners(page) == ["Linus (linus)", "Alan (alan)", "Grace (grace)", "Ada (ada)"]
+
+        # When sorted by score: ascending, then descending on a second click
+        score = sort_header(page, "Score")
+        expect(score).to_have_attribute("aria-sort", "none")
+        score.get_by_role("link").click()
+        expect(sort_header(page, "Score")).to_have_attribute("aria-sort", "ascending")
+        expect(sort_header(page, "Started")).to_have_attribute("aria-sort", "none")
+        rows = screen_rows(page)
+        assert [(row["Learner"], row["Score"]) for row in rows] == [
+            ("Linus (linus)", "-1.00"),
+            ("Alan (alan)", "7.00"),
+            ("Grace (grace)", "8.00"),
+            ("Ada (ada)", "16.00"),
+        ]
+        assert [row["Percentage"] for row in rows] == ["-4.17", "29.17", "33.33", "66.67"]
+        assert [row["Result"] for row in rows] == ["Fail", "Fail", "Fail", "Pass"]
+        # Rank: 1 + the ranked attempts scoring more (the running and pending ones are not)
+        assert [row["Rank"] for row in rows] == ["4", "3", "2", "1"]
+        sort_header(page, "Score").get_by_role("link").click()
+        expect(sort_header(page, "Score")).to_have_attribute("aria-sort", "descending")
+        expect(page).to_have_url(re.compile(r"[?&]sort=-score\b"))
+        assert [(row["Learner"], row["Score"]) for row in screen_rows(page)] == [
+            ("Ada (ada)", "16.00"),
+            ("Grace (grace)", "8.00"),
+            ("Alan (alan)", "7.00"),
+            ("Linus (linus)", "-1.00"),
+        ]
+        page.screenshot(path=artifacts / "attempt_list.png", full_page=True)
+
+        # When a learner is searched too: the state filter and the sort are kept
+        page.get_by_label("Learner").fill("ada")
+        page.get_by_role("button", name="Filter", exact=True).click()
+        expect(page).to_have_url(re.compile(r"learner=ada"))
+        expect(sort_header(page, "Score")).to_have_attribute("aria-sort", "descending")
+        assert learners(page) == ["Ada (ada)"]
+
+        # Then her attempt opens from the learner link, with its summary
+        attempts_table(page).get_by_role("link", name="Ada", exact=True).click()
+        expect(page).to_have_url(f"{live_server.url}{journey.detail_url('ada')}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("attempt #1")
+        figures = summary(page)
+        assert figures["Score"] == "16.00 / 24.00"
+        assert figures["Percentage"] == "66.67 %"
+        assert figures["Result"] == "Pass"
+        assert figures["Rank"] == "1 of 4"  # ada, grace, alan, linus are ranked
+        assert figures["Time taken"] == "0:30:00"
+        assert figures["State"] == "Completed"
+
+    def test_csv_export_has_the_rows_and_columns_on_screen(
+        self, page: Page, live_server, journey, tmp_path
+    ):
+        # Completed attempts only: a running attempt's time taken grows between the page and
+        # the download, so its cell could differ by a second.
+        sign_in(page, live_server, f"{journey.list_url}?state=1&sort=-score")
+        headers, rows = header_texts(page), screen_rows(page)
+        assert len(rows) == 4
+
+        with page.expect_download() as download:
+            page.get_by_role("link", name="CSV", exact=True).click()
+        exam_slug = slugify(journey.kit.exam.title)
+        assert download.value.suggested_filename == f"attempts-{exam_slug}.csv"
+        path = tmp_path / "attempts.csv"
+        download.value.save_as(path)
+        with path.open(newline="", encoding="utf-8") as handle:
+            exported = list(csv.reader(handle))
+
+        assert exported[0] == headers
+        assert len(exported) - 1 == len(rows)
+        for on_screen, line in zip(rows, exported[1:], strict=True):
+            cells = dict(zip(exported[0], line, strict=True))
+            # Same values, written for a spreadsheet: ISO datetimes, no dash for "none"
+            started = datetime.fromisoformat(cells["Started"]).strftime("%Y-%m-%d %H:%M")
+            assert on_screen["Started"] == started
+            assert {k: v for k, v in on_screen.items() if k != "Started"} == {
+                k: v or "—" for k, v in cells.items() if k != "Started"
+            }
+        # The score column, in the order shown: -1.00 stays a number (no formula escape)
+        assert [line[headers.index("Score")] for line in exported[1:]] == [
+            "16.00",
+            "8.00",
+            "7.00",
+            "-1.00",
+        ]
+
+    def test_sort_links_are_reached_and_followed_with_the_keyboard(
+        self, page: Page, live_server, journey
+    ):
+        sign_in(page, live_server, journey.list_url)
+        # The last link before the table; Tab moves on to the first sort link.
+        page.get_by_role("link", name="Excel (XLSX)").focus()
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => ({text: document.activeElement.textContent,"
+            " href: document.activeElement.getAttribute('href'),"
+            " visible: document.activeElement.matches(':focus-visible'),"
+            " header: document.activeElement.closest('th')?.getAttribute('aria-sort')})"
+        )
+        assert focused == {
+            "text": "Learner, sort",
+            "href": "?sort=learner",
+            "visible": True,
+            "header": "none",
+        }
+        expect(sort_header(page, "Learner").get_by_role("link")).to_be_focused()
+
+        # Learner, State, Started, (Time taken is not sortable), Correct, Incorrect, Partial,
+        # Unanswered, Score: seven more Tabs
+        for _ in range(7):
+            page.keyboard.press("Tab")
+        score_link = sort_header(page, "Score").get_by_role("link")
+        expect(score_link).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(sort_header(page, "Score")).to_have_attribute("aria-sort", "ascending")
+        # Every attempt, lowest score first; stored scores of running and pending attempts are
+        # their marks so far (edsger: single +4; barbara: 13 before her essay)
+        assert [(row["Learner"], row["Score"]) for row in screen_rows(page)] == [
+            ("Linus (linus)", "-1.00"),
+            ("Edsger (edsger)", "4.00"),
+            ("Alan (alan)", "7.00"),
+            ("Grace (grace)", "8.00"),
+            ("Barbara (barbara)", "13.00"),
+            ("Ada (ada)", "16.00"),
+        ]
+
+    def test_marking_an_essay_completes_the_attempt(
+        self, page: Page, live_server, journey, artifacts
+    ):
+        sign_in(page, live_server, f"{journey.list_url}?state=2")
+        assert learners(page) == ["Barbara (barbara)"]
+        attempts_table(page).get_by_role("link", name="Barbara", exact=True).click()
+        expect(page).to_have_url(f"{live_server.url}{journey.detail_url('barbara')}")
+
+        # Given the attempt waiting for its essay: 13 of 24 so far, no verdict, no rank
+        expect(page.get_by_role("status")).to_contain_text("1 essay of this attempt awaits marks")
+        before = summary(page)
+        assert before["Score"] == "13.00 / 24.00"
+        assert before["Percentage"] == "54.17 %"
+        assert before["Result"] == "Not taken"
+        assert before["Rank"] == "—"
+        assert before["State"] == "Pending Evaluation"
+
+        # When the essay gets 3.5 marks with a comment
+        form = page.get_by_role("form", name="Evaluate question 6")
+        form.get_by_label("Marks").fill("3.5")
+        form.get_by_label("Comment").fill("Clear, but name Snell's law.")
+        form.get_by_role("button", name="Save marks").click()
+
+        # Then: 13 + 3.5 = 16.5 of 24 = 68.75 %, pass mark 50 %; best of the 5 ranked attempts
+        expect(page.get_by_role("status")).to_have_text("Marks saved: 3.50 of 4.00.")
+        after = summary(page)
+        assert after["Score"] == "16.50 / 24.00"
+        assert after["Percentage"] == "68.75 %"
+        assert after["Result"] == "Pass"
+        assert after["Rank"] == "1 of 5"
+        assert after["State"] == "Completed"
+        essay = page.locator("article.question").filter(
+            has=page.get_by_role("heading", name=re.compile(r"^Question 6"))
+        )
+        expect(essay.locator(".evaluation-note")).to_contain_text("Evaluated by Teacher on")
+        expect(essay.locator(".evaluation-note")).to_contain_text(": 3.50 of 4.00.")
+        expect(essay.locator(".evaluation-note")).to_contain_text(
+            "Comment: Clear, but name Snell's law."
+        )
+        expect(essay).to_contain_text("3.50 of 4.00")
+        expect(page.get_by_role("form", name="Evaluate question 6")).to_have_count(0)
+        page.screenshot(path=artifacts / "attempt_detail.png", full_page=True)
+
+        # And the list shows the attempt completed, at the top by score
+        page.get_by_role("link", name=re.compile(r"^All attempts of ")).click()
+        page.get_by_label("State").select_option(label="Completed")
+        page.get_by_role("button", name="Filter", exact=True).click()
+        sort_header(page, "Score").get_by_role("link").click()
+        sort_header(page, "Score").get_by_role("link").click()
+        expect(sort_header(page, "Score")).to_have_attribute("aria-sort", "descending")
+        top = screen_rows(page)[0]
+        assert (top["Learner"], top["State"], top["Score"], top["Rank"]) == (
+            "Barbara (barbara)",
+            "Completed",
+            "16.50",
+            "1",
+        )
+
+    def test_attempt_detail_fits_a_phone_screen(self, page: Page, live_server, journey, artifacts):
+        sign_in(page, live_server, journey.detail_url("barbara"))
+        page.set_viewport_size(PHONE)
+        page.reload()
+        expect(page.get_by_role("form", name="Evaluate question 6")).to_be_visible()
+        # Saved first: the picture is most useful when the checks below fail.
+        page.screenshot(path=artifacts / "attempt_detail_phone.png", full_page=True)
+
+        layout = overflow(page)
+        assert layout["scrollWidth"] <= layout["innerWidth"] + 1, too_wide(layout)
+        assert layout["tablesOutsideWrap"] == 0
+        # The statistics tables are wider than a phone: they scroll inside their wrapper
+        assert layout["wraps"], layout
+        assert all(w["overflowX"] == "auto" for w in layout["wraps"]), layout
+        assert all(w["right"] <= layout["innerWidth"] + 1 for w in layout["wraps"]), layout
+        assert any(w["scrolls"] for w in layout["wraps"]), layout
+
+    @pytest.mark.parametrize(
+        ("viewport", "picture"),
+        [(PHONE, "attempt_list_phone.png"), (DESKTOP, None)],
+        ids=["phone", "desktop"],
+    )
+    def test_attempt_list_scrolls_its_table_not_the_page(
+        self, page: Page, live_server, journey, artifacts, viewport, picture
+    ):
+        sign_in(page, live_server, journey.list_url)
+        page.set_viewport_size(viewport)
+        page.reload()
+        expect(attempts_table(page)).to_be_visible()
+        if picture:
+            page.screenshot(path=artifacts / picture, full_page=True)
+
+        layout = overflow(page)
+        assert layout["scrollWidth"] <= layout["innerWidth"] + 1, too_wide(layout)
+        assert layout["tablesOutsideWrap"] == 0
+        assert [w["overflowX"] for w in layout["wraps"]] == ["auto"], layout
+        assert layout["wraps"][0]["right"] <= layout["innerWidth"] + 1, layout
