@@ -15,6 +15,11 @@ Two steps keep the data deterministic and the writes idempotent:
 
 Every date is an offset from :data:`BASE`; question uuids come from a stable marker
 (``question/<n>``), so question *n* is the same row whatever the seed.
+
+Attempts come last (:mod:`lms.demo_attempts`): about a thousand played through the attempt
+services, and on request (``--attempts``) any number more written in bulk. When the bank or the
+exams' marking changes (another seed), the attempts at the demo exams no longer fit and are
+replaced.
 """
 
 import random
@@ -27,8 +32,19 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
+from tqdm import tqdm
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
+from attempts.models import Attempt
+from lms.demo_attempts import (
+    DEFAULT_DEMO_ATTEMPTS,
+    ExamSim,
+    Progress,
+    bulk_attempts,
+    create_demo_attempts,
+    delete_exam_attempts,
+    load_exams,
+)
 from lms.models import Course, Enrollment, Subject, User
 
 D = Decimal
@@ -1622,24 +1638,39 @@ def sync_rows(
     return result
 
 
+def no_progress(total: int, desc: str) -> tqdm:
+    return tqdm(total=total, desc=desc, disable=True)
+
+
+# The first learners of the plan (and the demo login) take the attempts played through the
+# services; more learners (--learners) only add to the bulk attempts' population.
+SERVICE_LEARNERS = 300
+
+
 @dataclass
 class DemoBuilder:
-    """Writes a :class:`DemoPlan`; ``run()`` calls the steps in order, inside one transaction.
+    """Writes a :class:`DemoPlan`; ``run()`` calls the steps in order, inside one transaction,
+    then writes the bulk attempts (if any) in transactions of their own, a chunk at a time.
 
-    Each step reads what earlier steps stored on the builder (users, courses, subjects, ...),
-    so a later step (attempts through ``attempts.services``) only needs a new method and a line
-    in ``run()``.
+    Each step reads what earlier steps stored on the builder (users, courses, subjects, ...).
     """
 
     seed: int = 42
     learner_count: int = 300
+    # Attempts played through attempts.services (skipped when the demo's attempts exist).
+    demo_attempts: int = DEFAULT_DEMO_ATTEMPTS
+    # Target number of attempts written in bulk (0: none); a re-run tops up to it.
+    bulk_attempts: int = 0
     log: Callable[[str], object] = lambda line: None
+    progress: Progress = no_progress
     plan: DemoPlan = field(init=False)
     users_by_name: dict[str, User] = field(init=False, default_factory=dict)
     courses_by_slug: dict[str, Course] = field(init=False, default_factory=dict)
     subjects_by_path: dict[tuple[str, ...], Subject] = field(init=False, default_factory=dict)
     questions_by_key: dict[uuid.UUID, Question] = field(init=False, default_factory=dict)
     exams_by_title: dict[str, Exam] = field(init=False, default_factory=dict)
+    # The bank's content changed in this run: attempts at the demo exams no longer fit it.
+    bank_changed: bool = field(init=False, default=False)
     summary: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
@@ -1654,6 +1685,12 @@ class DemoBuilder:
             self.questions()
             self.exams()
             self.learners()
+            sims = load_exams(self.exams_by_title[p.title] for p in self.plan.exams)
+            self.attempts(sims)
+        if self.bulk_attempts:
+            self.bulk(sims)
+        exams = list(self.exams_by_title.values())
+        self.summary["attempts"] = Attempt.objects.filter(exam__in=exams).count()
         return dict(self.summary)
 
     def users(self) -> None:
@@ -1757,6 +1794,8 @@ class DemoBuilder:
             choice_rows,
             delete_stale=True,
         )
+        # Rewritten texts or keys (another seed) invalidate the stored answers and results.
+        self.bank_changed = bool(result.updated or choices.updated or choices.deleted)
         self.summary["questions"] = len(rows)
         self.summary["answer_choices"] = len(choice_rows)
         self.log(f"Questions: {len(rows)} in the bank ({result})")
@@ -1811,6 +1850,7 @@ class DemoBuilder:
             Section.objects.filter(exam=exam).exclude(pk__in=kept).delete()
             sections += len(kept)
             self.log(f"Exam: {plan.title} ({plan.course}): {len(kept)} sections, {order} questions")
+        self._drop_attempts_that_no_longer_fit(rows)
         placements = sync_rows(
             ExamQuestion.objects.filter(exam__in=list(self.exams_by_title.values())),
             ("exam_id", "question_id"),
@@ -1820,6 +1860,22 @@ class DemoBuilder:
         exams = len(self.exams_by_title)
         self.summary |= {"exams": exams, "sections": sections, "exam_questions": len(rows)}
         self.log(f"Exams: {exams} published ({created} created); placements: {placements}")
+
+    def _drop_attempts_that_no_longer_fit(self, rows: list[dict]) -> None:
+        """Delete the attempts at the demo exams when their questions or marking change.
+
+        Another seed places other questions (a placement with answers cannot be deleted) and
+        rewrites keys, so the stored answers and results would be wrong: the demo owns its
+        exams, and the attempts step then plays new ones.
+        """
+        marking = ("exam_id", "question_id", "marks", "negative_marks", "partial_marks", "is_bonus")
+        exams = list(self.exams_by_title.values())
+        stored = set(ExamQuestion.objects.filter(exam__in=exams).values_list(*marking))
+        planned = {tuple(row[name] for name in marking) for row in rows}
+        if self.bank_changed or stored != planned:
+            deleted = delete_exam_attempts(exams)
+            if deleted:
+                self.log(f"Attempts: {deleted} removed (the exams' questions or marks changed)")
 
     def learners(self) -> None:
         plans = self.plan.learners
@@ -1888,3 +1944,51 @@ class DemoBuilder:
         self.summary["enrollments"] = len(enrollment_rows)
         self.log(f"Learners: {len(plans)} (learner001 …) ({users})")
         self.log(f"Enrollments: {len(enrollment_rows)} ({enrollments})")
+
+    def attempts(self, sims: list[ExamSim]) -> None:
+        names = ["learner"] + [p.username for p in self.plan.learners[:SERVICE_LEARNERS]]
+        result = create_demo_attempts(
+            seed=self.seed,
+            count=self.demo_attempts,
+            exams=sims,
+            users=User.objects.filter(username__in=names),
+            featured="learner",
+            progress=self.progress,
+        )
+        if result.kept:
+            self.log(f"Demo attempts: {result.kept} already there (kept)")
+            return
+        if not result.created:
+            return
+        states = ", ".join(f"{n} {state.lower()}" for state, n in result.by_state.items())
+        self.log(
+            f"Demo attempts: {result.created} through the services ({states}); "
+            f"{result.evaluated} essays evaluated"
+        )
+        self.log(
+            f"  {result.overdue} running attempts on timed exams are past their deadline: "
+            "`manage.py finalize_overdue` completes them"
+        )
+
+    def bulk(self, sims: list[ExamSim]) -> None:
+        learners = User.objects.filter(username__startswith=LEARNER_PREFIX).exclude(
+            username="learner"
+        )
+        result = bulk_attempts(
+            seed=self.seed,
+            target=self.bulk_attempts,
+            exams=sims,
+            users=learners,
+            progress=self.progress,
+        )
+        if not result.created:
+            self.log(
+                f"Bulk attempts: {result.existing} already there (target {self.bulk_attempts})"
+            )
+            return
+        self.log(
+            f"Bulk attempts: {result.created} written ({result.existing} were there), "
+            f"{result.answers} answers, {result.choices} selected choices"
+        )
+        if result.short:
+            self.log(f"  {result.short} more did not fit: every learner used their attempts")

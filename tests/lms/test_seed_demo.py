@@ -7,7 +7,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
+from attempts.models import Attempt, UserAnswer
 from lms.demo import build_plan
+from lms.demo_attempts import BULK_MARKER, DEMO_MARKER
 from lms.models import Course, Enrollment, Subject, User
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +18,9 @@ MODELS = (User, Course, Enrollment, Subject, Question, AnswerChoice, Exam, Secti
 
 
 def seed_demo(*args: str) -> str:
+    # The attempts have their own tests (test_seed_attempts.py): these are about the content.
     out = io.StringIO()
-    call_command("seed_demo", "--learners", "20", *args, stdout=out)
+    call_command("seed_demo", "--learners", "20", "--demo-attempts", "0", *args, stdout=out)
     return out.getvalue()
 
 
@@ -247,3 +250,54 @@ def test_output_lists_logins_and_urls():
     assert "learner001 … learner020 / learner" in out
     assert "http://127.0.0.1:8000/admin/" in out
     assert "Questions: 148" in out
+
+
+def bulk_snapshot() -> list[tuple]:
+    """Bulk attempts with their answers, by natural keys (pks differ between databases)."""
+    chosen = {}
+    through = UserAnswer.selected_choices.through.objects
+    for answer_id, order in through.values_list("useranswer_id", "answerchoice__order"):
+        chosen.setdefault(answer_id, []).append(order)
+    bulk = Attempt.objects.filter(institute_attempt_id__gte=BULK_MARKER)
+    answers = {}
+    for pk, attempt_id, *fields in UserAnswer.objects.filter(attempt__in=bulk).values_list(
+        "pk", "attempt_id", "exam_question__order", "result", "marks_awarded", "time_spent_seconds"
+    ):
+        answers.setdefault(attempt_id, []).append((*fields, sorted(chosen.get(pk, []))))
+    rows = bulk.order_by("institute_attempt_id").values_list(
+        "pk", "user__username", "exam__title", "attempt_number", "started_at", "score"
+    )
+    return [(*fields, answers[pk]) for pk, *fields in rows]
+
+
+def bulk_on_fresh_database(seed: str) -> list[tuple]:
+    try:
+        with transaction.atomic():
+            seed_demo("--attempts", "80", "--seed", seed)
+            snapshot = bulk_snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not Attempt.objects.exists()
+    return snapshot
+
+
+def test_the_same_seed_gives_the_same_bulk_attempts_on_a_fresh_database():
+    first, second, other = (bulk_on_fresh_database(seed) for seed in ("42", "42", "7"))
+
+    assert len(first) == 80
+    assert first == second
+    assert first != other
+
+
+def test_reseeding_replaces_the_attempts_that_no_longer_fit_the_exams():
+    args = ("--demo-attempts", "8", "--attempts", "20")
+    seed_demo(*args, "--seed", "42")
+    assert Attempt.objects.count() == 28
+
+    out = seed_demo(*args, "--seed", "7")  # other questions: the old answers cannot stay
+
+    assert "Attempts: 28 removed" in out
+    demo = Attempt.objects.filter(institute_attempt_id__lt=BULK_MARKER)
+    assert demo.filter(institute_attempt_id__gte=DEMO_MARKER).count() == 8
+    assert Attempt.objects.filter(institute_attempt_id__gte=BULK_MARKER).count() == 20
