@@ -13,43 +13,37 @@ from attempts.models import UserAnswer
 from attempts.scoring import MarkingRule, Response
 
 
-def exam_rules(exam_id: int, *, exam_question_ids=None) -> dict[int, MarkingRule]:
-    """Marking rule of each exam question of the exam (or of the ones named), in order."""
-    placements = ExamQuestion.objects.filter(exam_id=exam_id)
-    if exam_question_ids is not None:
-        placements = placements.filter(pk__in=exam_question_ids)
+def rule_for(exam_question: ExamQuestion, key: frozenset[int]) -> MarkingRule:
+    """The marking rule of one placed question; ``key`` holds its correct choice ids."""
+    question = exam_question.question
+    return MarkingRule(
+        kind=question.type,
+        marks=exam_question.marks,
+        negative_marks=exam_question.negative_marks,
+        partial_marks=exam_question.partial_marks,
+        is_bonus=exam_question.is_bonus,
+        key=key,
+        numeric_answer=question.numeric_answer,
+        tolerance=question.numeric_tolerance,
+        accepted_answers=tuple(question.accepted_answers or ()),
+    )
+
+
+def exam_rules(exam_id: int) -> dict[int, MarkingRule]:
+    """Marking rule of each exam question of the exam, keyed by exam question id, in order."""
     placements = list(
-        placements.order_by("order", "id").values(
-            "id",
-            "question_id",
-            "marks",
-            "negative_marks",
-            "partial_marks",
-            "is_bonus",
-            "question__type",
-            "question__numeric_answer",
-            "question__numeric_tolerance",
-            "question__accepted_answers",
-        )
+        ExamQuestion.objects.filter(exam_id=exam_id)
+        .select_related("question")
+        .order_by("order", "id")
     )
     keys: dict[int, set[int]] = defaultdict(set)
     for question_id, choice_id in AnswerChoice.objects.filter(
-        question_id__in=[row["question_id"] for row in placements], is_correct=True
+        question_id__in=[placement.question_id for placement in placements], is_correct=True
     ).values_list("question_id", "id"):
         keys[question_id].add(choice_id)
     return {
-        row["id"]: MarkingRule(
-            kind=row["question__type"],
-            marks=row["marks"],
-            negative_marks=row["negative_marks"],
-            partial_marks=row["partial_marks"],
-            is_bonus=row["is_bonus"],
-            key=frozenset(keys[row["question_id"]]),
-            numeric_answer=row["question__numeric_answer"],
-            tolerance=row["question__numeric_tolerance"],
-            accepted_answers=tuple(row["question__accepted_answers"] or ()),
-        )
-        for row in placements
+        placement.pk: rule_for(placement, frozenset(keys[placement.question_id]))
+        for placement in placements
     }
 
 

@@ -31,7 +31,7 @@ from attempts.errors import (
     InvalidAnswerError,
     NotAllowedError,
 )
-from attempts.marking import exam_rules, stored_responses
+from attempts.marking import exam_rules, rule_for, stored_responses
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import (
     MarkingRule,
@@ -151,7 +151,9 @@ def attempt_save_answer(
     marked at once, so the statistics of a running attempt are live.
     """
     now = _now(now)
-    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    # The locked attempt row serializes every save of this attempt (and its submit), so the
+    # answer row and the running totals below are read and written without races.
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.state != Attempt.State.RUNNING:
         raise AttemptNotRunningError(
             f"This attempt is {attempt.get_state_display().lower()}: answers can no longer change."
@@ -164,12 +166,26 @@ def attempt_save_answer(
         )
     if time_spent_seconds < 0:
         raise InvalidAnswerError("Time spent cannot be negative.", field="time_spent_seconds")
-    question = exam_question.question
-    chosen = _checked_choices(question, choice_ids)
-
-    answer, _ = UserAnswer.objects.select_for_update().get_or_create(
-        attempt=attempt, exam_question=exam_question, defaults={"created_at": now}
+    # One query for the question's choices serves both the check and the key.
+    choices = dict(
+        AnswerChoice.objects.filter(question_id=exam_question.question_id).values_list(
+            "pk", "is_correct"
+        )
     )
+    chosen = _checked_choices(exam_question.question, choices, choice_ids)
+    rule = rule_for(exam_question, frozenset(pk for pk, correct in choices.items() if correct))
+    try:
+        marked = score_answer(rule, Response(chosen=frozenset(chosen), text=text, number=number))
+    except ScoringError as error:
+        raise InvalidAnswerError(str(error), field="answer") from error
+
+    answer = UserAnswer.objects.filter(attempt=attempt, exam_question=exam_question).first()
+    created = answer is None
+    if created:
+        answer = UserAnswer(attempt=attempt, exam_question=exam_question, created_at=now)
+        before = (Outcome.UNANSWERED, Decimal("0"))
+    else:
+        before = (answer.result, answer.marks_awarded)
     answer.text_response = text or ""
     answer.numeric_response = number
     answer.time_spent_seconds += time_spent_seconds
@@ -177,51 +193,55 @@ def attempt_save_answer(
         answer.is_flagged = flagged
     if guessed is not None:
         answer.is_guessed = guessed
-    rule = exam_rules(attempt.exam_id, exam_question_ids=[exam_question.pk])[exam_question.pk]
-    try:
-        marked = score_answer(rule, Response(chosen=frozenset(chosen), text=text, number=number))
-    except ScoringError as error:
-        raise InvalidAnswerError(str(error), field="answer") from error
     answer.result, answer.marks_awarded = marked.outcome, marked.marks
     answer.updated_at = now
-    answer.save()
-    answer.selected_choices.set(chosen)
-    _store_running_totals(attempt, now=now)
+    answer.save(force_insert=created)
+    if created:
+        UserAnswer.selected_choices.through.objects.bulk_create(
+            [
+                UserAnswer.selected_choices.through(useranswer_id=answer.pk, answerchoice_id=pk)
+                for pk in chosen
+            ]
+        )
+    else:
+        answer.selected_choices.set(chosen)
+    _store_running_totals(attempt, before=before, after=(marked.outcome, marked.marks), now=now)
     return answer
 
 
-def _store_running_totals(attempt: Attempt, *, now: datetime) -> None:
+COUNT_FIELDS = {
+    Outcome.CORRECT: "correct_count",
+    Outcome.INCORRECT: "incorrect_count",
+    Outcome.PARTIAL: "partial_count",
+    Outcome.UNANSWERED: "unanswered_count",
+    Outcome.PENDING: "pending_count",
+}
+
+
+def _store_running_totals(attempt: Attempt, *, before, after, now: datetime) -> None:
     """Keep a running attempt's stored counts and score "so far", so lists and the API show
-    live numbers: one aggregate over its answers, one UPDATE. Questions without a row are
-    unanswered; bonus marks of unanswered questions are added at submit."""
-    totals = UserAnswer.objects.filter(attempt=attempt).aggregate(
-        score=Sum("marks_awarded", default=Decimal("0")),
-        **{o.value: Count("pk", filter=Q(result=o)) for o in Outcome if o != Outcome.UNANSWERED},
-    )
-    answered = sum(totals[o.value] for o in Outcome if o != Outcome.UNANSWERED)
-    score = totals["score"]
+    live numbers: the answer moved from ``before`` to ``after`` (outcome, marks), applied to
+    the locked row in one UPDATE. Bonus marks of unanswered questions are added at submit."""
+    (old_outcome, old_marks), (new_outcome, new_marks) = before, after
+    counts = {field: getattr(attempt, field) for field in COUNT_FIELDS.values()}
+    counts[COUNT_FIELDS[Outcome(old_outcome)]] -= 1
+    counts[COUNT_FIELDS[Outcome(new_outcome)]] += 1
+    score = attempt.score - old_marks + new_marks
     Attempt.objects.filter(pk=attempt.pk).update(
         last_answer_at=now,
-        correct_count=totals[Outcome.CORRECT],
-        incorrect_count=totals[Outcome.INCORRECT],
-        partial_count=totals[Outcome.PARTIAL],
-        pending_count=totals[Outcome.PENDING],
-        unanswered_count=attempt.total_questions - answered,
         score=score,
         percentage=percentage(score, attempt.max_score),
+        **counts,
     )
 
 
-def _checked_choices(question: Question, choice_ids: Iterable[int]) -> list[int]:
+def _checked_choices(question: Question, choices: dict[int, bool], choice_ids) -> list[int]:
     wanted = sorted(set(choice_ids))
     if not wanted:
         return []
     if not question.has_choices:
         raise InvalidAnswerError("This question takes no choices.", field="choices")
-    found = set(
-        AnswerChoice.objects.filter(question=question, pk__in=wanted).values_list("pk", flat=True)
-    )
-    foreign = [pk for pk in wanted if pk not in found]
+    foreign = [pk for pk in wanted if pk not in choices]
     if foreign:
         raise InvalidAnswerError(
             f"Choice {', '.join(map(str, foreign))} does not belong to this question.",
@@ -252,7 +272,7 @@ def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
         if current.state == Attempt.State.NOT_STARTED:
             raise AttemptNotRunningError("This attempt has not been started.")
         return current
-    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk])
+    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk], now=now)
     refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
     return Attempt.objects.get(pk=attempt.pk)
 
@@ -282,7 +302,7 @@ def attempts_finalize_overdue(*, now: datetime | None = None, chunk_size: int = 
                 by_exam.setdefault(exam_id, []).append((pk, user_id))
             for exam in Exam.objects.filter(pk__in=by_exam):
                 rows = by_exam[exam.pk]
-                score_attempts(exam=exam, attempt_ids=[pk for pk, _ in rows])
+                score_attempts(exam=exam, attempt_ids=[pk for pk, _ in rows], now=now)
                 refresh_rank_population(exam=exam, user_ids=[user_id for _, user_id in rows])
             finalized += len(overdue)
 
@@ -331,7 +351,7 @@ def answer_evaluate(
         evaluator_comment=comment,
         updated_at=now,
     )
-    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk])
+    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk], now=now)
     refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
     answer.refresh_from_db()
     return answer
@@ -378,7 +398,11 @@ def exam_rescore(
 
 
 def score_attempts(
-    *, exam: Exam, attempt_ids: list[int], rules: dict[int, MarkingRule] | None = None
+    *,
+    exam: Exam,
+    attempt_ids: list[int],
+    rules: dict[int, MarkingRule] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Mark the answers of finished attempts and store every result field.
 
@@ -386,6 +410,7 @@ def score_attempts(
     changed, and moves each attempt to completed, or to pending evaluation while an essay
     awaits marks (``passed`` stays None until then). A fixed number of queries per call.
     """
+    now = _now(now)
     rules = rules if rules is not None else exam_rules(exam.pk)
     answers = stored_responses(attempt_ids)
     attempts = Attempt.objects.filter(pk__in=attempt_ids).only("pk", "state", "completed_at")
@@ -404,6 +429,8 @@ def score_attempts(
                         exam_question_id=exam_question_id,
                         result=result.outcome,
                         marks_awarded=result.marks,
+                        created_at=now,
+                        updated_at=now,
                     )
                 )
             elif row.result != result.outcome or row.marks_awarded != result.marks:
@@ -414,7 +441,7 @@ def score_attempts(
         attempt.state = (
             Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
         )
-        attempt.completed_at = attempt.completed_at or timezone.now()
+        attempt.completed_at = attempt.completed_at or now
         attempt.total_questions = total.total
         attempt.correct_count = total.correct
         attempt.incorrect_count = total.incorrect
