@@ -620,16 +620,7 @@ ATTEMPT_COLUMNS = (
     "last_answer_at",
     "deadline_at",
     "institute_attempt_id",
-    "total_questions",
-    "correct_count",
-    "incorrect_count",
-    "partial_count",
-    "unanswered_count",
-    "pending_count",
-    "score",
-    "max_score",
-    "percentage",
-    "passed",
+    *Attempt.RESULT_FIELDS,
     "counts_for_rank",
 )
 ANSWER_COLUMNS = (
