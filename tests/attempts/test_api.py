@@ -16,12 +16,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers as drf
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import SlidingToken
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
 from attempts import services
 from attempts.models import Attempt
+from attempts.serializers import AdminAttemptSerializer
 from lms.models import Enrollment
 from tests.attempts.conftest import NOW
 from tests.factories import (
@@ -1401,3 +1405,30 @@ class TestQueryBudgets:
         assert count_queries(client, answers_url(small.pk)) == count_queries(
             client, answers_url(large.pk)
         )
+
+
+class TestListFastPath:
+    """The list serializer builds rows directly for speed; DRF's generic rendering of the
+    declared fields (what the OpenAPI schema documents) must give the same output."""
+
+    def test_fast_rows_equal_the_declared_fields(self, kit, rf):
+        finished = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+        services.attempt_save_answer(
+            attempt=finished,
+            exam_question=kit.eq["single"],
+            choice_ids=[kit.choices["single"][0].pk],
+            now=NOW,
+        )
+        services.attempt_submit(attempt=finished, now=NOW + timedelta(minutes=7))
+        other = UserFactory(username="bo", email="", display_name="")
+        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=1))
+        services.attempt_start(user=other, exam=kit.exam, now=NOW)  # running, no answers
+        request = Request(rf.get("/api/v2.5/admin/attempts/"))
+        context = {"request": request, "now": NOW + timedelta(minutes=20)}
+        for attempt in Attempt.objects.for_listing():
+            serializer = AdminAttemptSerializer(context=context)
+            fast = serializer.to_representation(attempt)
+            generic = drf.ModelSerializer.to_representation(serializer, attempt)
+            assert list(fast) == list(generic)  # same keys, same order
+            render = JSONRenderer().render
+            assert render(fast) == render(generic)  # the same JSON, byte for byte
