@@ -99,7 +99,14 @@ class Command(BaseCommand):
             )
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("URLs"))
-        self.stdout.write(f"  Admin: {SITE_URL}/admin/  (log in as admin / admin)")
+        for label, path in (
+            ("Sign in", "/accounts/login/  (instructors land on their courses)"),
+            ("Courses", "/courses/"),
+            ("Evaluation queue", "/evaluations/"),
+            ("Admin", "/admin/  (log in as admin / admin)"),
+            ("API docs", "/api/docs/  (token: POST /api/v2.5/auth-token/)"),
+        ):
+            self.stdout.write(f"  {label}: {SITE_URL}{path}")
         self.stdout.write(
             "  Serve it with `make demo` or `DEBUG=1 .venv/bin/python manage.py runserver`."
         )
