@@ -6,12 +6,12 @@ aggregating answers. ``attempts.services`` is the only writer of those fields.
 """
 
 import uuid
+from bisect import bisect_right
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
@@ -48,23 +48,40 @@ class AttemptQuerySet(models.QuerySet):
     def completed(self):
         return self.filter(state=Attempt.State.COMPLETED)
 
-    def with_rank(self):
-        """Annotate ``rank``: 1 + the ranked attempts of the same exam scoring strictly more.
+    def rank_table(self, exam_id: int) -> "RankTable":
+        """Ranks of one exam for any score, from ONE grouped query over the ranked population.
 
-        The definition of ``attempts.statistics.standing``, as a correlated subquery over the
-        ``attempt_rank`` partial index, evaluated only for the rows a page returns. It is
-        meaningful for completed attempts; pages show it for those only.
+        The definition of ``attempts.statistics.standing`` (rank = 1 + the ranked attempts
+        scoring strictly more), for a whole page or export at once: the population's scores
+        are grouped (an index-only pass over the ``attempt_rank`` partial index; distinct
+        scores are few), then each row's rank is a lookup, never a count per row.
         """
-        higher = (
-            Attempt.objects.filter(
-                exam_id=OuterRef("exam_id"), counts_for_rank=True, score__gt=OuterRef("score")
-            )
-            .order_by()
-            .values("exam_id")
+        counts = (
+            self.filter(exam_id=exam_id, counts_for_rank=True)
+            .values("score")
             .annotate(n=Count("pk"))
-            .values("n")
+            .order_by("-score")
         )
-        return self.annotate(rank=Coalesce(Subquery(higher), 0) + 1)
+        return RankTable([(row["score"], row["n"]) for row in counts])
+
+
+class RankTable:
+    """Rank of any score among a population given as (score, how many) pairs, best first."""
+
+    def __init__(self, score_counts):
+        scores, at_or_above, total = [], [], 0
+        for score, count in score_counts:
+            total += count
+            scores.append(score)
+            at_or_above.append(total)
+        self._scores = scores[::-1]  # ascending, for bisect
+        self._at_or_above = at_or_above[::-1]
+        self.population = total
+
+    def rank(self, score) -> int:
+        """1 + the number of attempts with a strictly higher score (ties share a rank)."""
+        index = bisect_right(self._scores, score)  # the first strictly higher score
+        return 1 + (self._at_or_above[index] if index < len(self._scores) else 0)
 
 
 class Attempt(models.Model):

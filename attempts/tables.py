@@ -1,5 +1,5 @@
-"""The instructor's attempt table (django-tables2). Cells read stored fields and the
-``rank`` annotation: rendering a page runs no query per row."""
+"""The instructor's attempt table (django-tables2). Cells read stored fields and a
+``RankTable`` loaded once: rendering a page or an export runs no query per row."""
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -46,7 +46,7 @@ class AttemptTable(tables.Table):
     percentage = NumberColumn(verbose_name="Percentage", order_by=by("percentage"))
     result = tables.Column(accessor="result_label", verbose_name="Result", orderable=False)
     # Rank orders like score: among completed attempts a higher score is a better rank.
-    rank = NumberColumn(verbose_name="Rank", order_by=by("-score"))
+    rank = NumberColumn(accessor="score", verbose_name="Rank", order_by=by("-score"))
 
     class Meta:
         model = Attempt
@@ -70,8 +70,9 @@ class AttemptTable(tables.Table):
         attrs = {"class": "striped"}
         empty_text = "No attempt matches these filters."
 
-    def __init__(self, *args, now=None, caption="Attempts", **kwargs):
+    def __init__(self, *args, ranks, now=None, caption="Attempts", **kwargs):
         super().__init__(*args, **kwargs)
+        self.ranks = ranks
         self.now = now
         self.caption = caption
 
@@ -103,11 +104,19 @@ class AttemptTable(tables.Table):
     def value_result(self, record):
         return record.result_label
 
-    def render_rank(self, record, value):
-        return value if record.state == Attempt.State.COMPLETED else "—"
+    def _rank(self, record):
+        """Ranks are for completed attempts (the population of attempts.statistics)."""
+        if record.state != Attempt.State.COMPLETED:
+            return None
+        return self.ranks.rank(record.score)
 
-    def value_rank(self, record, value):
-        return value if record.state == Attempt.State.COMPLETED else ""
+    def render_rank(self, record):
+        rank = self._rank(record)
+        return "—" if rank is None else rank
+
+    def value_rank(self, record):
+        rank = self._rank(record)
+        return "" if rank is None else rank
 
     def value_started_at(self, value):
         return value.isoformat()

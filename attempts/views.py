@@ -43,11 +43,14 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             Attempt.objects.reviewable_by(self.request.user)
             .filter(exam=self.get_exam())
             .select_related("user")
-            .with_rank()
         )
 
     def get_table_kwargs(self):
-        return {"now": self.now, "caption": f"Attempts of {self.get_exam().title}"}
+        return {
+            "now": self.now,
+            "caption": f"Attempts of {self.get_exam().title}",
+            "ranks": Attempt.objects.rank_table(self.get_exam().pk),
+        }
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from attempts.models import Attempt
+from attempts.models import Attempt, RankTable
+from attempts.statistics import standing
 from tests.factories import (
     AttemptFactory,
     CourseFactory,
@@ -319,7 +320,28 @@ class TestQueryBudget:
                 exam, f"learner{i}", score="4", correct=1, started=DAY + timedelta(minutes=i)
             )
         client.force_login(teacher)
-        # session, user, is-reviewer check, exam, page of attempts (users joined, rank subquery)
-        with django_assert_max_num_queries(5):
+        # session, user, is-reviewer check, exam, the exam's rank table (one grouped query),
+        # page of attempts with their users
+        with django_assert_max_num_queries(6):
             response = client.get(url(exam, "?sort=-score"))
         assert len(rows(response)) == n
+
+
+class TestRankTable:
+    @pytest.mark.parametrize(
+        ("score", "rank"),
+        [("90", 1), ("80", 2), ("70", 4), ("85", 2), ("95", 1), ("60", 5)],
+    )
+    def test_ties_share_a_rank_and_absent_scores_rank_against_everyone_above(self, score, rank):
+        # population 90, 80, 80, 70 (best first, grouped by score)
+        table = RankTable([(D("90"), 1), (D("80"), 2), (D("70"), 1)])
+        assert table.rank(D(score)) == rank
+        assert table.population == 4
+
+    def test_list_ranks_agree_with_the_statistics_standing(self, client, exam, attempts, teacher):
+        client.force_login(teacher)
+        table = client.get(url(exam)).context["table"]
+        for row in table.rows:
+            record = row.record
+            if record.state == Attempt.State.COMPLETED:
+                assert row.get_cell_value("rank") == standing(record).rank
