@@ -13,6 +13,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from attempts.scoring import QuestionKind
+from lms import access
 from lms.models import Course, Subject
 
 ZERO = Decimal("0")
@@ -24,13 +25,9 @@ def marks_field(**kwargs):
 
 
 class ExamQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The one rule for exams: staff see all, instructors the exams of courses they teach."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(course__instructors=user)
+    def reviewable_by(self, user):
+        """Exams ``user`` reviews (``lms.access.exams_reviewable_by``)."""
+        return self.filter(access.exams_reviewable_by(user))
 
 
 class Exam(models.Model):

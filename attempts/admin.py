@@ -12,6 +12,7 @@ from django.utils.html import strip_tags
 
 from attempts.admin_filters import DateRangeFilter
 from attempts.models import Attempt, UserAnswer
+from lms import access
 from lms.models import User
 
 # Written by attempts.services on submit, evaluation and rescoring, never by hand.
@@ -170,10 +171,10 @@ class UserAnswerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Joined here too, not only in the changelist: the change form prints the answer.
-        queryset = super().get_queryset(request).select_related(*self.list_select_related)
-        reviewable = Attempt.objects.reviewable_by(request.user)
-        # reviewable_by() is the whole table for staff: an "attempt IN (all attempts)"
-        # subquery would only slow down every count, so restrict only when it filters.
-        if reviewable.query.has_filters():
-            queryset = queryset.filter(attempt__in=reviewable)
-        return queryset
+        # The rule adds no condition for admins: no "attempt IN (all attempts)" subquery.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(access.attempts_reviewable_by(request.user, prefix="attempt__"))
+            .select_related(*self.list_select_related)
+        )

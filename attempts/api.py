@@ -34,6 +34,7 @@ from attempts.serializers import (
     format_hms,
 )
 from attempts.statistics import attempt_statistics
+from lms import access
 from lms.models import User
 
 
@@ -48,7 +49,11 @@ class IsReviewer(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return user.is_staff or getattr(view, "defer_reviewer_check", False) or user.is_reviewer
+        return (
+            access.is_admin(user)
+            or getattr(view, "defer_reviewer_check", False)
+            or access.is_reviewer(user)
+        )
 
 
 class TestpressPagination(PageNumberPagination):
@@ -128,7 +133,7 @@ class ReviewerObjectMixin:
         try:
             return get_object_or_404(queryset.reviewable_by(user), pk=self.kwargs["pk"])
         except Http404:
-            if not user.is_reviewer:
+            if not access.is_reviewer(user):
                 raise PermissionDenied(IsReviewer.message) from None
             raise
 
@@ -304,7 +309,7 @@ class AdminExamDetail(generics.RetrieveAPIView):
     serializer_class = AdminExamSerializer
 
     def get_queryset(self):
-        return Exam.objects.visible_to(self.request.user)
+        return Exam.objects.reviewable_by(self.request.user)
 
 
 @extend_schema(

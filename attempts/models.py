@@ -16,31 +16,18 @@ from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
 from attempts.scoring import Outcome
-from lms.models import Course
+from lms import access
 
 
 class AttemptQuerySet(models.QuerySet):
     def reviewable_by(self, user):
-        """Attempts a user may review: staff all, instructors those of the courses they teach.
-
-        The API, the admin, the instructor pages and the exports all call this; learners get
-        nothing here (their own attempts come from ``visible_to``).
-        """
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(exam__course__in=Course.objects.filter(instructors=user))
+        """Attempts ``user`` reviews (``lms.access.attempts_reviewable_by``); learners get
+        none here, their own attempts come from ``visible_to``."""
+        return self.filter(access.attempts_reviewable_by(user))
 
     def visible_to(self, user):
-        """Attempts a user may look at: what they may review plus their own attempts."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(
-            Q(exam__course__in=Course.objects.filter(instructors=user)) | Q(user=user)
-        )
+        """Attempts ``user`` may look at (``lms.access.attempts_visible_to``)."""
+        return self.filter(access.attempts_visible_to(user))
 
     def for_listing(self):
         return self.select_related("user", "exam")

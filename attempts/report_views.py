@@ -1,6 +1,6 @@
 """Exam summary: the aggregates of one exam's attempts for its reviewers.
 
-Who: admins, and instructors of the exam's course (``Exam.objects.visible_to``; another
+Who: admins, and instructors of the exam's course (``Exam.objects.reviewable_by``; another
 course's exam is a 404); learners get 403 and anonymous users the login page
 (``ReviewerRequiredMixin``). The numbers come from ``attempts.reports.exam_summary``.
 """
@@ -18,7 +18,7 @@ class ExamSummaryView(ReviewerRequiredMixin, TemplateView):
     template_name = "attempts/exam_summary.html"
 
     def get_context_data(self, **kwargs):
-        exams = Exam.objects.visible_to(self.request.user).select_related("course")
+        exams = Exam.objects.reviewable_by(self.request.user).select_related("course")
         exam = get_object_or_404(exams, pk=self.kwargs["exam_id"])
         summary = exam_summary(exam)
         return {

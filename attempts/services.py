@@ -42,7 +42,8 @@ from attempts.scoring import (
     score_answer,
     summarise,
 )
-from lms.models import Course, Enrollment
+from lms import access
+from lms.models import Enrollment
 
 # Answers saved up to this long after the deadline are still accepted: the player autosaves
 # the last answer as time runs out and the request needs a moment to arrive. Overdue attempts
@@ -332,8 +333,7 @@ def answer_evaluate(
         .get(pk=answer.pk)
     )
     attempt = answer.attempt
-    is_instructor = Course.objects.filter(pk=attempt.exam.course_id, instructors=evaluator)
-    if not (evaluator.is_staff or is_instructor.exists()):
+    if not access.can_review_attempt(evaluator, attempt):
         raise NotAllowedError("Only an instructor of this course can evaluate its answers.")
     if answer.exam_question.question.type != Question.Type.ESSAY:
         raise InvalidAnswerError("Only essay answers are evaluated by hand.", field="marks")

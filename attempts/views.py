@@ -1,5 +1,5 @@
 """Instructor pages over attempts. Who sees what is decided by the shared queryset methods:
-``Exam.objects.visible_to`` and ``Attempt.objects.reviewable_by`` (404 outside them)."""
+``Exam.objects.reviewable_by`` and ``Attempt.objects.reviewable_by`` (404 outside them)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
@@ -34,7 +34,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
 
     def get_exam(self):
         if not hasattr(self, "exam"):
-            exams = Exam.objects.visible_to(self.request.user).select_related("course")
+            exams = Exam.objects.reviewable_by(self.request.user).select_related("course")
             self.exam = get_object_or_404(exams, pk=self.kwargs["exam_id"])
         return self.exam
 

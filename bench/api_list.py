@@ -32,6 +32,7 @@ from rest_framework_simplejwt.tokens import SlidingToken  # noqa: E402
 
 from assessments.models import Exam  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
+from lms import access  # noqa: E402
 from lms.models import User  # noqa: E402
 
 PAGE_SQL = """
@@ -80,7 +81,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    staff = User.objects.filter(is_staff=True).order_by("pk").first()
+    staff = User.objects.filter(access.admin_accounts()).order_by("pk").first()
     if staff is None or not Attempt.objects.exists():
         sys.exit("Needs data: run `manage.py seed_demo --learners N --attempts M` first.")
     token = str(SlidingToken.for_user(staff))

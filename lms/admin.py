@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from lms import access
 from lms.models import Course, Enrollment, Subject, User
 
 
@@ -34,9 +35,16 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     readonly_fields = ("uuid",)
-    list_display = ("username", "email", "display_name", "is_staff", "is_active")
+    list_display = ("username", "email", "display_name", "role", "is_active")
     # Also what the autocompletes of course instructors and enrollments search.
     search_fields = ("username", "email", "display_name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(teaches=access.teaches_a_course())
+
+    @admin.display(description="Role")
+    def role(self, user):
+        return access.role(user, teaches=user.teaches)
 
 
 @admin.register(Course)

@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -13,22 +12,10 @@ from django.utils import timezone
 
 class UserQuerySet(models.QuerySet):
     def reviewable_by(self, user):
-        """Users a reviewer may look up: staff all, instructors the learners of their courses."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        enrolled = Enrollment.objects.filter(course__instructors=user).values("user_id")
-        # Learners with attempts in a taught course stay visible after they are unenrolled,
-        # so an attempt's user_url never leads a reviewer to a 404.
-        attempted = apps.get_model("attempts", "Attempt").objects.filter(
-            exam__course__instructors=user
-        )
-        return self.filter(Q(pk__in=enrolled) | Q(pk__in=attempted.values("user_id")))
+        """Users ``user`` may look up (``lms.access.users_reviewable_by``)."""
+        from lms import access
 
-    def reviewers(self):
-        """Staff and instructors: the users allowed into the admin API and review pages."""
-        return self.filter(Q(is_staff=True) | Q(taught_courses__isnull=False)).distinct()
+        return self.filter(access.users_reviewable_by(user))
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
@@ -62,20 +49,18 @@ class User(AbstractUser):
 
     @property
     def is_reviewer(self) -> bool:
-        """Staff, or an instructor of at least one course (one query, cached per instance)."""
-        if not hasattr(self, "_is_reviewer"):
-            self._is_reviewer = self.is_staff or self.taught_courses.exists()
-        return self._is_reviewer
+        """An admin or an instructor (``lms.access.is_reviewer``), for templates."""
+        from lms import access
+
+        return access.is_reviewer(self)
 
 
 class CourseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see every course; instructors the courses they teach; others none."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(instructors=user)
+    def reviewable_by(self, user):
+        """Courses ``user`` reviews (``lms.access.courses_reviewable_by``)."""
+        from lms import access
+
+        return self.filter(access.courses_reviewable_by(user))
 
 
 class Course(models.Model):

@@ -1,0 +1,159 @@
+"""Who may see and change what: the one rule, for every API, page, admin and export.
+
+Each kind of object has a pair, in Kolibri's manner: a ``Q`` filter for lists and exports
+(``<objects>_<verb>(user)``) and an object check for one row (``can_<verb>_<object>``). Two
+verbs, never mixed up:
+
+- **review**: what a reviewer may look at and act on (mark an essay, rescore, export). Admins
+  review everything; an instructor reviews the courses they teach, their exams, the attempts
+  at those exams and the learners of those courses. Learners review nothing.
+- **view**: what a person may look at at all: what they review, plus their own attempts.
+
+Roles:
+
+- *admin*: a staff account (``is_staff``). Admins use the Django admin and see every row.
+- *instructor*: a member of ``Course.instructors`` of at least one course.
+- *reviewer*: an admin or an instructor (``is_reviewer``).
+- *learner*: anyone else signed in; anonymous users get nothing.
+
+Callers pass the account a request acts for: a signed-in person, or later the account an API
+client acts for. A new kind of caller (a department administrator) is one more clause here,
+in each pair, and nowhere else. Querysets expose these as ``reviewable_by``/``visible_to``;
+the filters are written on field paths so that ``lms`` needs no import of the feature apps.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from lms.models import Course, Enrollment, User
+
+# Matches nothing without a query: Django answers an empty ``IN`` with no rows at all.
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q()
+
+
+def is_admin(user) -> bool:
+    """Staff accounts: every row, the Django admin, every exam's rescore."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def admin_accounts() -> Q:
+    """On ``User``: the admins (for tools that act as one, such as benchmarks)."""
+    return Q(is_staff=True, is_active=True)
+
+
+def teaches_a_course() -> Exists:
+    """On ``User``: an annotation, True for instructors of at least one course."""
+    return Exists(Course.objects.filter(instructors=OuterRef("pk")))
+
+
+def role(user, *, teaches: bool) -> str:
+    """Admin, Instructor or Learner, for lists of users (``teaches``: ``teaches_a_course``)."""
+    if is_admin(user):
+        return "Admin"
+    return "Instructor" if teaches else "Learner"
+
+
+def is_reviewer(user) -> bool:
+    """An admin or an instructor of at least one course (one query, cached on the user)."""
+    if not (user and user.is_authenticated):
+        return False
+    if not hasattr(user, "_is_reviewer"):
+        user._is_reviewer = is_admin(user) or user.taught_courses.exists()
+    return user._is_reviewer
+
+
+def taught_courses(user) -> QuerySet:
+    """Ids of the courses ``user`` teaches, as a subquery (never evaluated on its own)."""
+    return Course.objects.filter(instructors=user).values("pk")
+
+
+def _courses_under(user, prefix: str) -> Q:
+    """Rows whose course (reached by ``prefix``) ``user`` reviews."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    if is_admin(user):
+        return EVERYTHING
+    return Q(**{f"{prefix}__in": taught_courses(user)})
+
+
+# ------------------------------------------------------------------------------ courses
+
+
+def courses_reviewable_by(user) -> Q:
+    """On ``Course``: admins all, instructors the courses they teach."""
+    return _courses_under(user, "pk")
+
+
+def can_review_course(user, course) -> bool:
+    return is_admin(user) or (
+        bool(user and user.is_authenticated)
+        and Course.objects.filter(pk=course.pk, instructors=user).exists()
+    )
+
+
+# -------------------------------------------------------------------------------- exams
+
+
+def exams_reviewable_by(user) -> Q:
+    """On ``Exam``: the exams of the courses the user reviews."""
+    return _courses_under(user, "course")
+
+
+def can_review_exam(user, exam) -> bool:
+    return is_admin(user) or (
+        bool(user and user.is_authenticated)
+        and Course.objects.filter(pk=exam.course_id, instructors=user).exists()
+    )
+
+
+# ----------------------------------------------------------------------------- attempts
+
+
+def attempts_reviewable_by(user, prefix: str = "") -> Q:
+    """On ``Attempt`` (or a model reaching it by ``prefix``, e.g. ``"attempt__"``): the
+    attempts at exams of the courses the user reviews. Learners get none here, not even
+    their own (see ``attempts_visible_to``)."""
+    return _courses_under(user, f"{prefix}exam__course")
+
+
+def attempts_visible_to(user, prefix: str = "") -> Q:
+    """On ``Attempt``: what the user reviews, plus their own attempts."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    reviewable = attempts_reviewable_by(user, prefix)
+    if reviewable == EVERYTHING:
+        return EVERYTHING
+    return reviewable | Q(**{f"{prefix}user": user})
+
+
+def can_review_attempt(user, attempt) -> bool:
+    """One attempt: marking its essays, rescoring it, seeing its reviewer-only parts."""
+    return can_review_exam(user, attempt.exam)
+
+
+def can_view_attempt(user, attempt) -> bool:
+    return bool(user and user.is_authenticated) and (
+        attempt.user_id == user.pk or can_review_attempt(user, attempt)
+    )
+
+
+# -------------------------------------------------------------------------------- users
+
+
+def users_reviewable_by(user) -> Q:
+    """On ``User``: admins all; instructors the learners enrolled in their courses, and the
+    learners with attempts there (who stay visible after unenrolment, so an attempt's link
+    to its learner never leads a reviewer to a 404)."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    if is_admin(user):
+        return EVERYTHING
+    taught = taught_courses(user)
+    # Subqueries of ids, not joins: a learner with many attempts would repeat in a join.
+    enrolled = Enrollment.objects.filter(course__in=taught).values("user_id")
+    attempted = User.objects.filter(attempts__exam__course__in=taught).values("pk")
+    return Q(pk__in=enrolled) | Q(pk__in=attempted)
+
+
+def can_review_user(user, person) -> bool:
+    return User.objects.filter(users_reviewable_by(user), pk=person.pk).exists()
