@@ -126,13 +126,13 @@ class Question(models.Model):
     """A question of the bank, independent of exams: an exam places it with its own marks."""
 
     class Type(models.TextChoices):
-        """The kinds the marker knows (attempts.scoring.QuestionKind), with the API's labels."""
+        """The kinds the marker knows (attempts.scoring.QuestionKind)."""
 
-        SINGLE = QuestionKind.SINGLE, "MCQ, Single Correct"
-        MULTIPLE = QuestionKind.MULTIPLE, "MCQ, Multiple Correct"
-        TRUE_FALSE = QuestionKind.TRUE_FALSE, "True or False"
-        NUMERIC = QuestionKind.NUMERIC, "Numerical"
-        SHORT_TEXT = QuestionKind.SHORT_TEXT, "Short Answer"
+        SINGLE = QuestionKind.SINGLE, "Single choice"
+        MULTIPLE = QuestionKind.MULTIPLE, "Multiple choice"
+        TRUE_FALSE = QuestionKind.TRUE_FALSE, "True or false"
+        NUMERIC = QuestionKind.NUMERIC, "Numeric"
+        SHORT_TEXT = QuestionKind.SHORT_TEXT, "Short answer"
         ESSAY = QuestionKind.ESSAY, "Essay"
 
     class Difficulty(models.TextChoices):

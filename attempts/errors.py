@@ -1,12 +1,14 @@
-"""Refusals of the attempt services, each with the HTTP status the API and pages answer with.
+"""Refusals of the attempt services: what was refused and why, with no HTTP in them.
 
-Views catch ``AttemptError`` and render ``message`` (keyed by ``field`` when one is named);
-nothing the services refuse becomes a 500.
+Each caller maps them at its edge: the pages (``attempts.web``) and each API contract say
+which status a refusal becomes for their clients (a retake limit may be a 409 in one
+contract and a 403 in another). ``message`` is for people; ``field`` names the input it
+concerns, when one does. Nothing the services refuse becomes a 500.
 """
 
 
 class AttemptError(Exception):
-    status_code = 400
+    """Base of every refusal; on its own, "the request itself is wrong"."""
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
@@ -24,13 +26,9 @@ class InvalidAnswerError(AttemptError):
 class NotAllowedError(AttemptError):
     """The user may not do this (not enrolled, not an instructor of the course)."""
 
-    status_code = 403
-
 
 class ConflictError(AttemptError):
     """Allowed in general, but not in the attempt's or exam's current state."""
-
-    status_code = 409
 
 
 class ExamNotOpenError(ConflictError):

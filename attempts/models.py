@@ -73,12 +73,11 @@ class RankTable:
 
 class Attempt(models.Model):
     class State(models.IntegerChoices):
-        """Stored as the integers of the Testpress admin API's ``state`` filter."""
-
+        # The integers are part of stored data and of API filters: never renumber them.
         RUNNING = 0, "Running"
         COMPLETED = 1, "Completed"
-        PENDING_EVALUATION = 2, "Pending Evaluation"
-        NOT_STARTED = 3, "Not Started"
+        PENDING_EVALUATION = 2, "Pending evaluation"
+        NOT_STARTED = 3, "Not started"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
@@ -197,13 +196,21 @@ class Attempt(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.State.COMPLETED, self.State.PENDING_EVALUATION)
 
+    # What pages and the admin say of an attempt that has no pass or fail (yet).
+    UNDECIDED_RESULT = {
+        State.RUNNING: "In progress",
+        State.PENDING_EVALUATION: "Awaiting marking",
+        State.NOT_STARTED: "Not started",
+    }
+
     @property
     def result_label(self) -> str:
-        """Pass / Fail once completed; NA when the exam has no pass mark; else Not taken."""
+        """Pass / Fail once completed; "No pass mark" when the exam has none; else what the
+        attempt is waiting for (contracts have their own words: see their labels)."""
         if self.state != self.State.COMPLETED:
-            return "Not taken"
+            return self.UNDECIDED_RESULT[self.state]
         if self.passed is None:
-            return "NA"
+            return "No pass mark"
         return "Pass" if self.passed else "Fail"
 
     @property
@@ -228,11 +235,11 @@ class Attempt(models.Model):
 
 class UserAnswer(models.Model):
     class Result(models.TextChoices):
-        """Outcomes of marking (attempts.scoring.Outcome), with the API's labels."""
+        """Outcomes of marking (attempts.scoring.Outcome)."""
 
         CORRECT = Outcome.CORRECT, "Correct"
         INCORRECT = Outcome.INCORRECT, "Incorrect"
-        PARTIAL = Outcome.PARTIAL, "Partially Correct"
+        PARTIAL = Outcome.PARTIAL, "Partly correct"
         UNANSWERED = Outcome.UNANSWERED, "Unanswered"
         PENDING = Outcome.PENDING, "Pending"
 

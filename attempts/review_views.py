@@ -22,7 +22,7 @@ from django.views.generic import ListView
 
 from assessments.models import ExamQuestion, Question
 from attempts.charts import stacked_outcomes
-from attempts.errors import AttemptError
+from attempts.errors import AttemptError, ConflictError, NotAllowedError
 from attempts.forms import EvaluationForm
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import Outcome
@@ -46,6 +46,16 @@ RESULT_SYMBOLS = {
     Outcome.UNANSWERED: "–",
     Outcome.PENDING: "…",
 }
+
+
+def page_status(error: AttemptError) -> int:
+    """The status a page answers a refusal with: 403 not allowed, 409 a conflict with the
+    attempt's state, 400 a wrong input."""
+    if isinstance(error, NotAllowedError):
+        return 403
+    if isinstance(error, ConflictError):
+        return 409
+    return 400
 
 
 class SeeOther(HttpResponseRedirect):
@@ -368,7 +378,7 @@ class EvaluateAnswerView(LoginRequiredMixin, View):
             except AttemptError as error:
                 field = error.field if error.field in form.fields else None
                 form.add_error(field, error.message)
-                status = error.status_code
+                status = page_status(error)
             else:
                 maximum = answer.exam_question.marks
                 messages.success(request, f"Marks saved: {marked.evaluated_marks} of {maximum}.")

@@ -12,11 +12,57 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.models import ExamQuestion
+from assessments.models import ExamQuestion, Question
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics import speed
 
 NULLABLE_EMAIL = {"type": "string", "format": "email", "nullable": True}
+# Testpress's words for our values; the models carry the product's own labels.
+STATE_LABELS = {
+    Attempt.State.RUNNING: "Running",
+    Attempt.State.COMPLETED: "Completed",
+    Attempt.State.PENDING_EVALUATION: "Pending Evaluation",
+    Attempt.State.NOT_STARTED: "Not Started",
+}
+QUESTION_TYPE_LABELS = {
+    Question.Type.SINGLE: "MCQ, Single Correct",
+    Question.Type.MULTIPLE: "MCQ, Multiple Correct",
+    Question.Type.TRUE_FALSE: "True or False",
+    Question.Type.NUMERIC: "Numerical",
+    Question.Type.SHORT_TEXT: "Short Answer",
+    Question.Type.ESSAY: "Essay",
+}
+ANSWER_RESULT_LABELS = {
+    UserAnswer.Result.CORRECT: "Correct",
+    UserAnswer.Result.INCORRECT: "Incorrect",
+    UserAnswer.Result.PARTIAL: "Partially Correct",
+    UserAnswer.Result.UNANSWERED: "Unanswered",
+    UserAnswer.Result.PENDING: "Pending",
+}
+
+
+def result_label(attempt: Attempt) -> str:
+    """Testpress's ``result``: Pass / Fail once completed, NA without a pass mark, else
+    Not taken."""
+    if attempt.state != Attempt.State.COMPLETED:
+        return "Not taken"
+    if attempt.passed is None:
+        return "NA"
+    return "Pass" if attempt.passed else "Fail"
+
+
+class LabelField(serializers.CharField):
+    """A stored value shown as Testpress's word for it (``labels``, or ``labels(instance)``
+    with ``source="*"``)."""
+
+    def __init__(self, labels, **kwargs):
+        self.labels = labels
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return self.labels(value) if callable(self.labels) else self.labels[value]
+
+
 RESULT_HELP = (
     "Pass or Fail once completed; NA when the exam has no pass mark; "
     "Not taken while not completed (running, not started or pending evaluation)."
@@ -73,8 +119,8 @@ class AdminAttemptSerializer(serializers.ModelSerializer):
     remaining_time = serializers.SerializerMethodField(
         help_text="Time left to the deadline, H:MM:SS; 0:00:00 once finished; null if untimed."
     )
-    result = serializers.CharField(source="result_label", help_text=RESULT_HELP)
-    state = serializers.CharField(source="get_state_display")
+    result = LabelField(result_label, source="*", help_text=RESULT_HELP)
+    state = LabelField(STATE_LABELS)
     last_started_time = serializers.DateTimeField(source="last_started_at", allow_null=True)
     last_answer_updated_time = serializers.DateTimeField(source="last_answer_at", allow_null=True)
     speed = serializers.SerializerMethodField(
@@ -136,8 +182,8 @@ class AdminAttemptSerializer(serializers.ModelSerializer):
             "percentage": float(attempt.percentage),
             "time_taken": format_hms(time_taken),
             "remaining_time": format_hms(attempt.remaining_time(now)),
-            "result": attempt.result_label,
-            "state": attempt.get_state_display(),
+            "result": result_label(attempt),
+            "state": STATE_LABELS[attempt.state],
             "last_started_time": _datetime(attempt.last_started_at),
             "last_answer_updated_time": _datetime(attempt.last_answer_at),
             "speed": None if pace is None else float(pace),
@@ -297,7 +343,7 @@ class AdminAttemptDetailSerializer(AdminAttemptSerializer):
 
 class UserAnswerSerializer(serializers.ModelSerializer):
     selected_answers = serializers.SerializerMethodField()
-    result = serializers.CharField(source="get_result_display")
+    result = LabelField(ANSWER_RESULT_LABELS)
     duration = serializers.IntegerField(source="time_spent_seconds", help_text="Seconds.")
     review = serializers.BooleanField(source="is_flagged", help_text="Marked for review.")
     guessed = serializers.BooleanField(source="is_guessed", allow_null=True)
@@ -330,7 +376,7 @@ class AnswerChoiceSerializer(serializers.Serializer):
 
 class ExamQuestionSerializer(serializers.ModelSerializer):
     question_html = serializers.CharField(source="question.text_html")
-    type = serializers.CharField(source="question.get_type_display")
+    type = LabelField(QUESTION_TYPE_LABELS, source="question.type")
     marks = score_field()
     negative_marks = score_field()
     partial_marks = score_field(allow_null=True)

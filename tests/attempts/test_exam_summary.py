@@ -209,8 +209,8 @@ def test_counts_attempts_by_state(kit):
     assert summary.state_rows() == [
         ("Running", 1),
         ("Completed", 5),
-        ("Pending Evaluation", 1),
-        ("Not Started", 1),
+        ("Pending evaluation", 1),
+        ("Not started", 1),
     ]
     assert summary.total == 8
 
@@ -324,7 +324,7 @@ def test_hardest_questions_by_lowest_correct_share_then_exam_order(kit):
 
 def test_hardest_questions_show_plain_text_type_and_difficulty(kit):
     first, second, _, last = exam_summary(kit.exam).hardest_questions
-    assert (first.type_label, first.difficulty_label) == ("MCQ, Multiple Correct", "Hard")
+    assert (first.type_label, first.difficulty_label) == ("Multiple choice", "Hard")
     assert first.excerpt == (
         "A body slides down a frictionless incline of angle 30° and length 2 m, starting…"
     )

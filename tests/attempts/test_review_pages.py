@@ -313,7 +313,7 @@ class TestDetailContent:
         client.force_login(kit.instructor)
         figures = summary(client.get(detail_url(attempt)))
         assert (figures["Rank"], figures["Percentile"]) == ("—", "—")
-        assert figures["State"] == "Pending Evaluation"
+        assert figures["State"] == "Pending evaluation"
 
     def test_sections_table_counts_by_hand(self, client, kit, ranked):
         ada, _ = ranked
@@ -336,7 +336,7 @@ class TestDetailContent:
         questions = response.context["questions"]
         assert [q.result_label for q in questions] == [
             "Correct",
-            "Partially Correct",
+            "Partly correct",
             "Incorrect",
             "Correct",
             "Correct",
@@ -354,7 +354,7 @@ class TestDetailContent:
             html.count('<span aria-hidden="true">●</span> Chosen') == 1 + 2 + 1
         )  # single, multiple, true/false
         assert html.count('<span aria-hidden="true">✓</span> Correct answer') == 1 + 3 + 1
-        assert '<span aria-hidden="true">◐</span> Partially Correct' in html
+        assert '<span aria-hidden="true">◐</span> Partly correct' in html
         assert '<span aria-hidden="true">✗</span> Incorrect' in html
         assert "9.84" in html
         assert "9.81 ± 0.05" in html
@@ -443,7 +443,7 @@ class TestEvaluate:
         assert (before["Score"], before["Percentage"], before["State"]) == (
             "13.00 / 24.00",
             "54.17 %",
-            "Pending Evaluation",
+            "Pending evaluation",
         )
         assert list(client.get(QUEUE_URL).context["answers"]) == [essay]
 

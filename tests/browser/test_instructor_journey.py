@@ -255,7 +255,7 @@ class TestInstructorJourney:
         ]
         assert [row["State"] for row in screen_rows(page)] == [
             "Running",
-            "Pending Evaluation",
+            "Pending evaluation",
             "Completed",
             "Completed",
             "Completed",
@@ -405,9 +405,9 @@ class TestInstructorJourney:
         before = summary(page)
         assert before["Score"] == "13.00 / 24.00"
         assert before["Percentage"] == "54.17 %"
-        assert before["Result"] == "Not taken"
+        assert before["Result"] == "Awaiting marking"
         assert before["Rank"] == "—"
-        assert before["State"] == "Pending Evaluation"
+        assert before["State"] == "Pending evaluation"
 
         # When the essay gets 3.5 marks with a comment
         form = page.get_by_role("form", name="Evaluate question 6")
