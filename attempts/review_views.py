@@ -22,11 +22,11 @@ from django.views.generic import ListView
 
 from assessments.models import ExamQuestion, Question
 from attempts.charts import stacked_outcomes
+from attempts.durations import format_hms
 from attempts.errors import AttemptError, ConflictError, NotAllowedError
 from attempts.forms import EvaluationForm
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import Outcome
-from attempts.serializers import format_hms
 from attempts.services import answer_evaluate
 from attempts.statistics import (
     ZERO,

@@ -4,8 +4,6 @@ Every field reads a stored column, a ``select_related`` row or the statistics co
 per request by the view: none runs a query.
 """
 
-from datetime import timedelta
-
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import ExamQuestion, Question
+from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics import speed
 
@@ -67,15 +66,6 @@ RESULT_HELP = (
     "Pass or Fail once completed; NA when the exam has no pass mark; "
     "Not taken while not completed (running, not started or pending evaluation)."
 )
-
-
-def format_hms(value: timedelta | int | None) -> str | None:
-    """``H:MM:SS`` with whole seconds; hours go past 24 rather than switching to days."""
-    if value is None:
-        return None
-    seconds = value if isinstance(value, int) else int(value.total_seconds())
-    seconds = max(seconds, 0)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 @extend_schema_field({"type": "string", "nullable": True, "example": "1:02:05"})

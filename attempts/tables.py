@@ -5,8 +5,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from attempts.durations import format_hms
 from attempts.models import Attempt
-from attempts.serializers import format_hms
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 

@@ -9,7 +9,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from attempts.serializers import format_hms
+from attempts.durations import format_hms
 
 register = template.Library()
 
