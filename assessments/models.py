@@ -12,7 +12,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from attempts.scoring import QuestionKind
+from assessments.kinds import QuestionKind
 from lms import access
 from lms.models import Course, Subject
 
@@ -126,7 +126,7 @@ class Question(models.Model):
     """A question of the bank, independent of exams: an exam places it with its own marks."""
 
     class Type(models.TextChoices):
-        """The kinds the marker knows (attempts.scoring.QuestionKind)."""
+        """The kinds the marker knows (``assessments.kinds.QuestionKind``)."""
 
         SINGLE = QuestionKind.SINGLE, "Single choice"
         MULTIPLE = QuestionKind.MULTIPLE, "Multiple choice"

@@ -41,12 +41,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from assessments.kinds import QuestionKind
+
 __all__ = [
     "AnswerScore",
     "AttemptScore",
     "MarkingRule",
     "Outcome",
-    "QuestionKind",
     "Response",
     "ScoringError",
     "is_passed",
@@ -64,15 +65,6 @@ ZERO = Decimal("0.00")
 class ScoringError(ValueError):
     """Input the marker cannot score: an essay award outside ``0..marks``, a negative mark,
     a float where a Decimal is required, a numeric question without its answer, ..."""
-
-
-class QuestionKind(StrEnum):
-    SINGLE = "single"
-    MULTIPLE = "multiple"
-    TRUE_FALSE = "true_false"
-    NUMERIC = "numeric"
-    SHORT_TEXT = "short_text"
-    ESSAY = "essay"
 
 
 class Outcome(StrEnum):

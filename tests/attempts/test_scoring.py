@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assessments.kinds import QuestionKind
 from attempts import scoring
 from attempts.scoring import (
     AnswerScore,
     AttemptScore,
     MarkingRule,
     Outcome,
-    QuestionKind,
     Response,
     ScoringError,
     is_passed,
