@@ -1,14 +1,74 @@
-"""Admin for exams, their sections, the question bank and the questions placed in exams."""
+"""Admin for exams, their sections, the question bank and the questions placed in exams.
+
+A change that makes stored scores stale (marks, negative or partial marks, bonus flags, the
+questions placed, a key) marks the exams concerned (``Exam.marking_changed_at``); the exam's
+pages then show a banner with the attempts affected and a button that rescores them through
+``attempts.services.exam_rescore``, as ``manage.py rescore_exam`` does.
+"""
 
 import html
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import BLANK_CHOICE_DASH
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
+from assessments.services import (
+    CHOICE_KEY_FIELDS,
+    EXAM_QUESTION_MARKING_FIELDS,
+    QUESTION_KEY_FIELDS,
+    exams_marking_changed,
+    exams_placing,
+)
+from attempts.models import Attempt
+from attempts.services import exam_rescore
+from lms import access
 from lms.models import Subject
+
+
+def changed_marking(formset, fields: frozenset[str]) -> bool:
+    """Did a saved inline formset add, delete, or change one of ``fields`` of a row?"""
+    return bool(
+        formset.new_objects
+        or formset.deleted_objects
+        or any(fields & set(changed) for _, changed in formset.changed_objects)
+    )
+
+
+class MarkingChangeMixin:
+    """Mark the exams whose stored scores a save or delete in this admin made stale.
+
+    Subclasses say which fields matter (``marking_fields``) and which exams a row concerns
+    (``exams_of``, a list of exam ids)."""
+
+    marking_fields: frozenset[str] = frozenset()
+
+    def exams_of(self, objects) -> list[int]:
+        raise NotImplementedError
+
+    def mark(self, objects) -> None:
+        exams_marking_changed(exam_ids=self.exams_of(objects), now=timezone.now())
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or self.marking_fields & set(form.changed_data):
+            self.mark([obj])
+
+    def delete_model(self, request, obj):
+        exams = self.exams_of([obj])
+        super().delete_model(request, obj)
+        exams_marking_changed(exam_ids=exams, now=timezone.now())
+
+    def delete_queryset(self, request, queryset):
+        exams = self.exams_of(list(queryset))
+        super().delete_queryset(request, queryset)
+        exams_marking_changed(exam_ids=exams, now=timezone.now())
 
 
 def html_excerpt(text_html: str, length: int = 80) -> str:
@@ -54,6 +114,9 @@ class ExamQuestionInline(admin.TabularInline):
 
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
+    """Exams; a banner on the change form (and a note on the list) when finished attempts
+    were scored before the marking last changed, with a rescore button and action."""
+
     list_display = (
         "title",
         "course",
@@ -67,11 +130,53 @@ class ExamAdmin(admin.ModelAdmin):
     list_select_related = ("course",)
     search_fields = ("title",)
     autocomplete_fields = ("course",)
-    readonly_fields = ("uuid", "created_at")
+    readonly_fields = ("uuid", "created_at", "marking_changed_at")
+    actions = ("rescore",)
+    change_form_template = "admin/assessments/exam/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(access.exams_reviewable_by(request.user))
 
     def get_inlines(self, request, obj):
         # A question is placed in a section, so an exam gets its sections (saved) first.
         return [SectionInline] if obj is None else [SectionInline, ExamQuestionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        placements = [f for f in formsets if f.model is ExamQuestion]
+        if change and any(changed_marking(f, EXAM_QUESTION_MARKING_FIELDS) for f in placements):
+            exams_marking_changed(exam_ids=[form.instance.pk], now=timezone.now())
+
+    def get_urls(self):
+        rescore = self.admin_site.admin_view(self.rescore_view)
+        return [
+            path("<int:pk>/rescore/", rescore, name="assessments_exam_rescore"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        exam = self.get_object(request, object_id)
+        stale = None
+        if exam is not None and exam.marking_changed_at is not None:
+            stale = Attempt.objects.stale_after_marking_change(exam).count()
+        extra_context = {**(extra_context or {}), "stale_attempts": stale}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def rescore_view(self, request, pk):
+        """POST: rescore every finished attempt of the exam, then back to its change form."""
+        exam = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method != "POST" or not access.can_review_exam(request.user, exam):
+            raise PermissionDenied
+        done = exam_rescore(exam=exam, actor=request.user)
+        self.message_user(
+            request, f"Rescored {done} finished attempt(s) of “{exam}”.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:assessments_exam_change", args=[exam.pk]))
+
+    @admin.action(description="Rescore every finished attempt of the selected exams")
+    def rescore(self, request, queryset):
+        done = sum(exam_rescore(exam=exam, actor=request.user) for exam in queryset)
+        self.message_user(request, f"Rescored {done} finished attempt(s).", messages.SUCCESS)
 
 
 @admin.register(Section)
@@ -98,7 +203,7 @@ class SubjectPathListFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
     inlines = [AnswerChoiceInline]
     list_display = ("id", "type", "excerpt", "subject", "difficulty")
     list_filter = ("type", ("subject", SubjectPathListFilter), "difficulty")
@@ -108,26 +213,47 @@ class QuestionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("subject",)
     readonly_fields = ("uuid", "created_at")
 
+    marking_fields = QUESTION_KEY_FIELDS
+
     @admin.display(description="Text")
     def excerpt(self, question):
         return html_excerpt(question.text_html)
 
+    def exams_of(self, questions) -> list[int]:
+        return exams_placing(question_ids=[q.pk for q in questions])
+
+    def save_model(self, request, obj, form, change):
+        # A new question is placed in no exam yet: only a change of the key matters.
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+        if change and self.marking_fields & set(form.changed_data):
+            self.mark([obj])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and any(changed_marking(f, CHOICE_KEY_FIELDS) for f in formsets):
+            self.mark([form.instance])
+
 
 @admin.register(AnswerChoice)
-class AnswerChoiceAdmin(admin.ModelAdmin):
+class AnswerChoiceAdmin(MarkingChangeMixin, admin.ModelAdmin):
     list_display = ("id", "question", "excerpt", "is_correct", "order")
     list_filter = ("is_correct",)
     list_select_related = ("question",)
     search_fields = ("text_html",)
     autocomplete_fields = ("question",)
 
+    marking_fields = CHOICE_KEY_FIELDS
+
     @admin.display(description="Text")
     def excerpt(self, choice):
         return html_excerpt(choice.text_html)
 
+    def exams_of(self, choices) -> list[int]:
+        return exams_placing(question_ids={c.question_id for c in choices})
+
 
 @admin.register(ExamQuestion)
-class ExamQuestionAdmin(admin.ModelAdmin):
+class ExamQuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "exam",
@@ -144,3 +270,8 @@ class ExamQuestionAdmin(admin.ModelAdmin):
     list_select_related = ("exam", "section__exam", "question")
     search_fields = ("exam__title", "section__title")
     autocomplete_fields = ("exam", "section", "question")
+
+    marking_fields = EXAM_QUESTION_MARKING_FIELDS
+
+    def exams_of(self, exam_questions) -> list[int]:
+        return sorted({eq.exam_id for eq in exam_questions})

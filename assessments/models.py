@@ -69,6 +69,10 @@ class Exam(models.Model):
         max_length=8, choices=RankPolicy.choices, default=RankPolicy.FIRST
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When marks, negative or partial marks, bonus flags, the questions placed or a key last
+    # changed: finished attempts were scored before it and need a rescore. None when every
+    # stored result is up to date; a rescore that started after it clears it.
+    marking_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ExamQuerySet.as_manager()
 

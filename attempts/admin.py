@@ -1,4 +1,8 @@
-"""Admin for attempts and answers: tables of millions of rows.
+"""Admin for attempts, answers and their events: tables of millions of rows.
+
+Read-only: attempts come from learners (or imports), and their state and results change only
+through ``attempts.services``, which records an event for each change. The admin acts through
+the same services, as actions ("finalize now", "rescore"); there is no add, edit or delete.
 
 What keeps the lists cheap: no full-table count (``show_full_result_count``), no facet
 counts, no ``date_hierarchy`` (it scans for distinct years), filters that list exams and
@@ -6,17 +10,51 @@ courses rather than attempts, exact search on the learner, and every column eith
 on the row or loaded by ``list_select_related``.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import strip_tags
 
+from attempts import services
 from attempts.admin_filters import DateRangeFilter
-from attempts.models import Attempt, UserAnswer
+from attempts.models import Attempt, AttemptEvent, UserAnswer
 from lms import access
 from lms.models import User
 
 # Written by attempts.services on submit, evaluation and rescoring, never by hand.
 RESULT_FIELDS = (*Attempt.RESULT_FIELDS, "counts_for_rank")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only ``attempts.services`` writes: listed and shown, never added, edited or
+    deleted here (a POST to the change form is refused)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AttemptEventInline(admin.TabularInline):
+    """The attempt's history, oldest first: what changed its state or result, and who."""
+
+    model = AttemptEvent
+    fields = ("at", "kind", "state_before", "state_after", "score_before", "score_after", "actor")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    verbose_name_plural = "History"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor").order_by("id")
+
+    def has_add_permission(self, request, obj):
+        return False
 
 
 class StartedDateFilter(DateRangeFilter):
@@ -63,7 +101,7 @@ class UserAnswerInline(admin.TabularInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "user",
@@ -90,8 +128,7 @@ class AttemptAdmin(admin.ModelAdmin):
     search_help_text = "Exact username or email of the learner."
     show_full_result_count = False  # no second COUNT(*) over the whole table
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
-    raw_id_fields = ("user", "exam")
-    readonly_fields = ("uuid", *RESULT_FIELDS)
+    actions = ("finalize_now", "rescore")
     fieldsets = (
         (
             None,
@@ -126,7 +163,29 @@ class AttemptAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = [UserAnswerInline]
+    inlines = [UserAnswerInline, AttemptEventInline]
+
+    @admin.action(description="Finalize selected running attempts now")
+    def finalize_now(self, request, queryset):
+        done = services.attempts_finalize(
+            attempt_ids=queryset.values_list("pk", flat=True), actor=request.user
+        )
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            f"Finalized {done} running attempt(s)"
+            + (f"; {skipped} not running were left as they were." if skipped else "."),
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+    @admin.action(description="Rescore selected finished attempts")
+    def rescore(self, request, queryset):
+        done = services.attempts_rescore(
+            attempt_ids=queryset.values_list("pk", flat=True),
+            actor=request.user,
+            now=timezone.now(),
+        )
+        self.message_user(request, f"Rescored {done} finished attempt(s).", messages.SUCCESS)
 
     def get_queryset(self, request):
         # The one visibility rule, shared with the API and the instructor pages. Joined
@@ -150,7 +209,7 @@ class AttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserAnswer)
-class UserAnswerAdmin(admin.ModelAdmin):
+class UserAnswerAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "attempt",
@@ -167,11 +226,42 @@ class UserAnswerAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     # Raw ids everywhere; filter_horizontal on selected_choices would load every choice.
     raw_id_fields = ("attempt", "exam_question", "selected_choices", "evaluated_by")
-    readonly_fields = ("created_at",)
 
     def get_queryset(self, request):
         # Joined here too, not only in the changelist: the change form prints the answer.
         # The rule adds no condition for admins: no "attempt IN (all attempts)" subquery.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(access.attempts_reviewable_by(request.user, prefix="attempt__"))
+            .select_related(*self.list_select_related)
+        )
+
+
+@admin.register(AttemptEvent)
+class AttemptEventAdmin(ReadOnlyAdmin):
+    """Every change of an attempt's state or result, newest first (the outbox, read-only)."""
+
+    list_display = (
+        "id",
+        "at",
+        "kind",
+        "attempt",
+        "state_before",
+        "state_after",
+        "score_before",
+        "score_after",
+        "actor",
+    )
+    list_filter = ("kind",)
+    # The attempt's __str__ names its user and exam.
+    list_select_related = ("attempt__user", "attempt__exam", "actor")
+    ordering = ("-id",)
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    raw_id_fields = ("attempt", "actor")
+
+    def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)

@@ -35,6 +35,17 @@ class AttemptQuerySet(models.QuerySet):
     def completed(self):
         return self.filter(state=Attempt.State.COMPLETED)
 
+    def finished(self):
+        """Completed or pending evaluation: the attempts that have a stored result."""
+        return self.filter(state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION])
+
+    def stale_after_marking_change(self, exam):
+        """Finished attempts of ``exam`` scored before its marking last changed (none when
+        it did not): what a rescore would recompute."""
+        if exam.marking_changed_at is None:
+            return self.none()
+        return self.finished().filter(exam=exam)
+
     def rank_table(self, exam_id: int) -> "RankTable":
         """Ranks of one exam for any score, from ONE grouped query over the ranked population.
 
@@ -295,3 +306,52 @@ class UserAnswer(models.Model):
 
     def __str__(self):
         return f"{self.attempt} / Q{self.exam_question_id}"
+
+
+class AttemptEvent(models.Model):
+    """One change of an attempt's state or stored result: the outbox and the audit trail.
+
+    ``attempts.services`` appends exactly one row per attempt for each change it makes, in the
+    same transaction as the change, so nothing is lost if the process dies after the commit.
+    Webhook delivery reads these rows in ``id`` order; the attempt pages show them as the
+    attempt's history. Never updated or deleted by the product (they go with their attempt).
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"  # created not started (the learner opened the exam)
+        STARTED = "started", "Started"
+        RESUMED = "resumed", "Resumed"  # re-entered while running
+        ANSWER_SAVED = "answer_saved", "Answer saved"  # while running; live totals moved
+        SUBMITTED = "submitted", "Submitted"  # by the learner
+        FINALIZED = "finalized", "Finalized"  # closed by the system or an admin (overdue)
+        EVALUATED = "evaluated", "Essay evaluated"
+        RESCORED = "rescored", "Rescored"  # after a change of marks or key
+        IMPORTED = "imported", "Imported"  # written finished, in bulk (seed_demo --attempts)
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # None before the attempt existed (opened, started afresh, imported).
+    state_before = models.PositiveSmallIntegerField(choices=Attempt.State.choices, null=True)
+    state_after = models.PositiveSmallIntegerField(choices=Attempt.State.choices)
+    # The stored score around the change (live "so far" totals while running).
+    score_before = marks_field(null=True)
+    score_after = marks_field()
+    at = models.DateTimeField()
+    # Who caused it: the learner, an instructor, an admin; None for the system (a command,
+    # the overdue finalizer, the demo's bulk import).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What else the change concerns, e.g. {"exam_question": 12, "result": "correct",
+    # "marks": "4.00"} for a saved or evaluated answer. Values are JSON (marks as strings).
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # An attempt's history, in order.
+            models.Index(fields=["attempt", "id"], name="attemptevent_attempt"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · attempt {self.attempt_id}"

@@ -11,6 +11,9 @@ Invariants the services keep:
   so lists and statistics read stored values.
 - ``Attempt.counts_for_rank`` marks, per learner and exam, the one completed attempt chosen by
   the exam's rank policy (see ``refresh_rank_population``).
+- This module is the one transition point: every change of an attempt's state or stored
+  result happens here and appends exactly one ``AttemptEvent`` per attempt changed, in the
+  same transaction (``record``/``score_attempts``). No signals; nothing else writes them.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,6 +25,7 @@ from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Va
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
+from assessments.services import exam_marking_settled
 from attempts.errors import (
     AttemptLimitError,
     AttemptNotRunningError,
@@ -32,7 +36,7 @@ from attempts.errors import (
     NotAllowedError,
 )
 from attempts.marking import exam_rules, rule_for, stored_responses
-from attempts.models import Attempt, UserAnswer
+from attempts.models import Attempt, AttemptEvent, UserAnswer
 from attempts.scoring import (
     MarkingRule,
     Outcome,
@@ -60,20 +64,88 @@ RANK_ORDER = {
 }
 
 
+FINISHED = (Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION)
+Kind = AttemptEvent.Kind
+
+
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
+
+
+def _actor_id(actor) -> int | None:
+    return getattr(actor, "pk", actor)
+
+
+def event(
+    attempt_id: int,
+    kind: str = Kind.RESCORED,
+    *,
+    before: tuple[int | None, Decimal | None],
+    after: tuple[int, Decimal],
+    now: datetime,
+    actor=None,
+    **details,
+) -> AttemptEvent:
+    """An unsaved event: ``before``/``after`` are (state, score) around the change."""
+    return AttemptEvent(
+        attempt_id=attempt_id,
+        kind=kind,
+        state_before=before[0],
+        score_before=before[1],
+        state_after=after[0],
+        score_after=after[1],
+        at=now,
+        actor_id=_actor_id(actor),
+        details=details,
+    )
+
+
+def record(*events: AttemptEvent) -> None:
+    """Append events (in the caller's transaction): one INSERT whatever their number."""
+    AttemptEvent.objects.bulk_create(events, batch_size=1000)
 
 
 # ---------------------------------------------------------------------------------- start
 
 
 @transaction.atomic
-def attempt_start(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
+def attempt_open(
+    *, user, exam: Exam, now: datetime | None = None, institute_attempt_id: int | None = None
+) -> Attempt:
+    """Create a not-started attempt: the learner opened the exam but has not begun.
+
+    Refused as ``attempt_start`` refuses. Returns the learner's open or running attempt
+    when there is one (opening twice creates nothing). ``attempt_start`` later starts it.
+    """
+    now = _now(now)
+    waiting = (
+        Attempt.objects.filter(
+            user=user, exam=exam, state__in=[Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
+        )
+        .order_by("-attempt_number")
+        .first()
+    )
+    if waiting is not None:
+        return waiting
+    return _create(
+        user=user,
+        exam=exam,
+        now=now,
+        state=Attempt.State.NOT_STARTED,
+        institute_attempt_id=institute_attempt_id,
+    )
+
+
+@transaction.atomic
+def attempt_start(
+    *, user, exam: Exam, now: datetime | None = None, institute_attempt_id: int | None = None
+) -> Attempt:
     """Start an attempt, or resume the learner's running one.
 
     Refused unless the learner is actively enrolled in the exam's course, the exam is
     published and open at ``now``, and the learner has attempts left (``max_attempts``).
-    A running attempt past its deadline is submitted first, then a new one may start.
+    A running attempt past its deadline is submitted first, then a new one may start; an
+    opened (not started) attempt is started rather than a new one numbered.
     The partial unique constraint (one running attempt per learner and exam) settles a race
     between two starts: the loser gets the winner's attempt.
     """
@@ -83,9 +155,26 @@ def attempt_start(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
         if running.deadline_at is None or now <= running.deadline_at + DEADLINE_GRACE:
             Attempt.objects.filter(pk=running.pk).update(last_started_at=now)
             running.last_started_at = now
+            state = (Attempt.State.RUNNING, running.score)
+            record(event(running.pk, Kind.RESUMED, before=state, after=state, now=now, actor=user))
             return running
         attempt_submit(attempt=running, now=now)
 
+    opened = Attempt.objects.filter(user=user, exam=exam, state=Attempt.State.NOT_STARTED).first()
+    if opened is not None:
+        _check_may_start(user=user, exam=exam, now=now)
+        return _start_opened(opened, exam=exam, now=now, actor=user)
+    return _create(
+        user=user,
+        exam=exam,
+        now=now,
+        state=Attempt.State.RUNNING,
+        institute_attempt_id=institute_attempt_id,
+    )
+
+
+def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id) -> Attempt:
+    """A new attempt, numbered after the learner's others, running or opened."""
     _check_may_start(user=user, exam=exam, now=now)
     used = Attempt.objects.filter(user=user, exam=exam).aggregate(n=Max("attempt_number"))["n"]
     if exam.max_attempts is not None and (used or 0) >= exam.max_attempts:
@@ -93,14 +182,16 @@ def attempt_start(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
             f"You have used all {exam.max_attempts} attempts allowed for “{exam.title}”."
         )
     totals = ExamQuestion.objects.filter(exam=exam).aggregate(n=Count("id"), marks=Sum("marks"))
+    running = state == Attempt.State.RUNNING
     attempt = Attempt(
         user=user,
         exam=exam,
         attempt_number=(used or 0) + 1,
-        state=Attempt.State.RUNNING,
+        state=state,
         started_at=now,
-        last_started_at=now,
-        deadline_at=now + exam.duration if exam.duration else None,
+        last_started_at=now if running else None,
+        deadline_at=now + exam.duration if running and exam.duration else None,
+        institute_attempt_id=institute_attempt_id,
         total_questions=totals["n"],
         unanswered_count=totals["n"],
         max_score=totals["marks"] or Decimal("0"),
@@ -110,13 +201,44 @@ def attempt_start(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
             attempt.save()
     except IntegrityError:
         # Another request started (or numbered) an attempt in between: resume that one.
-        winner = Attempt.objects.filter(user=user, exam=exam, state=Attempt.State.RUNNING).first()
+        waiting = [Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
+        winner = (
+            Attempt.objects.filter(user=user, exam=exam, state__in=waiting)
+            .order_by("-attempt_number")
+            .first()
+        )
         if winner is None:
             raise ConflictError(
                 "Another attempt was started at the same time; try again."
             ) from None
         return winner
+    kind = Kind.STARTED if running else Kind.OPENED
+    record(
+        event(
+            attempt.pk, kind, before=(None, None), after=(state, attempt.score), now=now, actor=user
+        )
+    )
     return attempt
+
+
+def _start_opened(attempt: Attempt, *, exam: Exam, now: datetime, actor) -> Attempt:
+    """Start an opened attempt: its time starts now (the deadline counts from here)."""
+    deadline = now + exam.duration if exam.duration else None
+    moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.NOT_STARTED).update(
+        state=Attempt.State.RUNNING, started_at=now, last_started_at=now, deadline_at=deadline
+    )
+    if moved:
+        record(
+            event(
+                attempt.pk,
+                Kind.STARTED,
+                before=(Attempt.State.NOT_STARTED, attempt.score),
+                after=(Attempt.State.RUNNING, attempt.score),
+                now=now,
+                actor=actor,
+            )
+        )
+    return Attempt.objects.get(pk=attempt.pk)
 
 
 def _check_may_start(*, user, exam: Exam, now: datetime) -> None:
@@ -206,7 +328,23 @@ def attempt_save_answer(
         )
     else:
         answer.selected_choices.set(chosen)
-    _store_running_totals(attempt, before=before, after=(marked.outcome, marked.marks), now=now)
+    score = _store_running_totals(
+        attempt, before=before, after=(marked.outcome, marked.marks), now=now
+    )
+    running = Attempt.State.RUNNING
+    record(
+        event(
+            attempt.pk,
+            Kind.ANSWER_SAVED,
+            before=(running, attempt.score),
+            after=(running, score),
+            now=now,
+            actor=attempt.user_id,
+            exam_question=exam_question.pk,
+            result=str(marked.outcome),
+            marks=str(marked.marks),
+        )
+    )
     return answer
 
 
@@ -219,10 +357,11 @@ COUNT_FIELDS = {
 }
 
 
-def _store_running_totals(attempt: Attempt, *, before, after, now: datetime) -> None:
+def _store_running_totals(attempt: Attempt, *, before, after, now: datetime) -> Decimal:
     """Keep a running attempt's stored counts and score "so far", so lists and the API show
     live numbers: the answer moved from ``before`` to ``after`` (outcome, marks), applied to
-    the locked row in one UPDATE. Bonus marks of unanswered questions are added at submit."""
+    the locked row in one UPDATE. Bonus marks of unanswered questions are added at submit.
+    Returns the new score."""
     (old_outcome, old_marks), (new_outcome, new_marks) = before, after
     counts = {field: getattr(attempt, field) for field in COUNT_FIELDS.values()}
     counts[COUNT_FIELDS[Outcome(old_outcome)]] -= 1
@@ -234,6 +373,7 @@ def _store_running_totals(attempt: Attempt, *, before, after, now: datetime) -> 
         percentage=percentage(score, attempt.max_score),
         **counts,
     )
+    return score
 
 
 def _checked_choices(question: Question, choices: dict[int, bool], choice_ids) -> list[int]:
@@ -257,12 +397,13 @@ def _checked_choices(question: Question, choices: dict[int, bool], choice_ids) -
 
 
 @transaction.atomic
-def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+def attempt_submit(*, attempt: Attempt, now: datetime | None = None, actor=None) -> Attempt:
     """Finish a running attempt and store its result; a second submit changes nothing.
 
     The state moves with a conditional ``UPDATE ... WHERE state = running``: of two
-    concurrent submits exactly one scores, the other returns the stored result. The attempt
-    ends completed, or pending evaluation while an essay awaits marks.
+    concurrent submits exactly one scores (and records the event), the other returns the
+    stored result. The attempt ends completed, or pending evaluation while an essay awaits
+    marks. ``actor`` defaults to the learner.
     """
     now = _now(now)
     moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.RUNNING).update(
@@ -273,7 +414,14 @@ def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
         if current.state == Attempt.State.NOT_STARTED:
             raise AttemptNotRunningError("This attempt has not been started.")
         return current
-    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk], now=now)
+    score_attempts(
+        exam=attempt.exam,
+        attempt_ids=[attempt.pk],
+        kind=Kind.SUBMITTED,
+        actor=actor if actor is not None else attempt.user_id,
+        was_running=True,
+        now=now,
+    )
     refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
     return Attempt.objects.get(pk=attempt.pk)
 
@@ -295,17 +443,46 @@ def attempts_finalize_overdue(*, now: datetime | None = None, chunk_size: int = 
             )
             if not overdue:
                 return finalized
-            Attempt.objects.filter(
-                pk__in=[pk for pk, _, _ in overdue], state=Attempt.State.RUNNING
-            ).update(state=Attempt.State.COMPLETED, completed_at=F("deadline_at"))
-            by_exam: dict[int, list[tuple[int, int]]] = {}
-            for pk, exam_id, user_id in overdue:
-                by_exam.setdefault(exam_id, []).append((pk, user_id))
-            for exam in Exam.objects.filter(pk__in=by_exam):
-                rows = by_exam[exam.pk]
-                score_attempts(exam=exam, attempt_ids=[pk for pk, _ in rows], now=now)
-                refresh_rank_population(exam=exam, user_ids=[user_id for _, user_id in rows])
+            _finalize(overdue, completed_at=F("deadline_at"), actor=None, now=now)
             finalized += len(overdue)
+
+
+@transaction.atomic
+def attempts_finalize(*, attempt_ids: Iterable[int], actor, now: datetime | None = None) -> int:
+    """Complete the given running attempts now (an admin closing them by hand); attempts in
+    any other state are left alone. Returns how many were finalized."""
+    now = _now(now)
+    running = list(
+        Attempt.objects.select_for_update()
+        .filter(pk__in=list(attempt_ids), state=Attempt.State.RUNNING)
+        .order_by("pk")
+        .values_list("pk", "exam_id", "user_id")
+    )
+    _finalize(running, completed_at=Value(now), actor=actor, now=now)
+    return len(running)
+
+
+def _finalize(rows: list[tuple[int, int, int]], *, completed_at, actor, now: datetime) -> None:
+    """Move locked running attempts ``(pk, exam_id, user_id)`` to completed and score them."""
+    if not rows:
+        return
+    Attempt.objects.filter(pk__in=[pk for pk, _, _ in rows], state=Attempt.State.RUNNING).update(
+        state=Attempt.State.COMPLETED, completed_at=completed_at
+    )
+    by_exam: dict[int, list[tuple[int, int]]] = {}
+    for pk, exam_id, user_id in rows:
+        by_exam.setdefault(exam_id, []).append((pk, user_id))
+    for exam in Exam.objects.filter(pk__in=by_exam):
+        chosen = by_exam[exam.pk]
+        score_attempts(
+            exam=exam,
+            attempt_ids=[pk for pk, _ in chosen],
+            kind=Kind.FINALIZED,
+            actor=actor,
+            was_running=True,
+            now=now,
+        )
+        refresh_rank_population(exam=exam, user_ids=[user_id for _, user_id in chosen])
 
 
 # ------------------------------------------------------------------------------- evaluate
@@ -320,11 +497,12 @@ def answer_evaluate(
     comment: str = "",
     now: datetime | None = None,
 ) -> UserAnswer:
-    """An instructor of the course (or staff) awards marks to an essay answer.
+    """A reviewer of the attempt (``lms.access.can_review_attempt``) marks an essay answer.
 
     ``marks`` must lie between 0 and the question's marks. The attempt is rescored at once:
     when no essay awaits marks any more it becomes completed and joins the ranks.
-    Re-evaluating an already marked essay of a finished attempt is allowed (a regrade).
+    Re-evaluating an already marked essay of a finished attempt is allowed (a regrade); each
+    evaluation records an event, with the marks before and after, even when the score stays.
     """
     now = _now(now)
     answer = (
@@ -344,6 +522,7 @@ def answer_evaluate(
     maximum = answer.exam_question.marks
     if marks is None or not (Decimal("0") <= Decimal(marks) <= maximum):
         raise InvalidAnswerError(f"Award between 0 and {maximum} marks.", field="marks")
+    previous = answer.evaluated_marks
     UserAnswer.objects.filter(pk=answer.pk).update(
         evaluated_marks=marks,
         evaluated_by=evaluator,
@@ -351,7 +530,20 @@ def answer_evaluate(
         evaluator_comment=comment,
         updated_at=now,
     )
-    score_attempts(exam=attempt.exam, attempt_ids=[attempt.pk], now=now)
+    score_attempts(
+        exam=attempt.exam,
+        attempt_ids=[attempt.pk],
+        kind=Kind.EVALUATED,
+        actor=evaluator,
+        always_record=True,
+        now=now,
+        details={
+            "answer": answer.pk,
+            "exam_question": answer.exam_question_id,
+            "marks_before": None if previous is None else str(previous),
+            "marks": str(Decimal(marks).quantize(Decimal("0.01"))),
+        },
+    )
     refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
     answer.refresh_from_db()
     return answer
@@ -363,20 +555,23 @@ def answer_evaluate(
 def exam_rescore(
     *,
     exam: Exam,
+    actor=None,
     chunk_size: int = 500,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Recompute every finished attempt of an exam from its stored answers.
 
     For after a key or marks change. Set-based: the rules are loaded once, answers a chunk of
-    attempts at a time, and only rows whose outcome or marks changed are written. Each chunk
-    is its own transaction; ``progress`` is called with the number of attempts done.
+    attempts at a time, and only rows whose outcome or marks changed are written (each
+    attempt whose result changed gets a ``rescored`` event). Each chunk is its own
+    transaction; ``progress`` is called with the number of attempts done. At the end the
+    exam's "marking changed" flag is cleared, unless the marking changed again meanwhile.
     Returns how many attempts were rescored.
     """
+    started = _now(now)
     rules = exam_rules(exam.pk)
-    finished = Attempt.objects.filter(
-        exam=exam, state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION]
-    )
+    finished = Attempt.objects.finished().filter(exam=exam)
     done, last_pk = 0, 0
     while True:
         ids = list(
@@ -385,13 +580,38 @@ def exam_rescore(
         if not ids:
             break
         with transaction.atomic():
-            score_attempts(exam=exam, attempt_ids=ids, rules=rules)
+            score_attempts(
+                exam=exam, attempt_ids=ids, kind=Kind.RESCORED, actor=actor, rules=rules, now=now
+            )
         done, last_pk = done + len(ids), ids[-1]
         if progress:
             progress(len(ids))
     with transaction.atomic():
         refresh_rank_population(exam=exam)
+        exam_marking_settled(exam_id=exam.pk, since=started)
     return done
+
+
+@transaction.atomic
+def attempts_rescore(*, attempt_ids: Iterable[int], actor=None, now: datetime | None = None) -> int:
+    """Rescore the given finished attempts (others are left alone), exam by exam. Returns
+    how many were rescored. The exams' "marking changed" flags stay: other attempts may
+    still be stale."""
+    now = _now(now)
+    rows = list(
+        Attempt.objects.filter(pk__in=list(attempt_ids), state__in=FINISHED)
+        .order_by("pk")
+        .values_list("pk", "exam_id")
+    )
+    by_exam: dict[int, list[int]] = {}
+    for pk, exam_id in rows:
+        by_exam.setdefault(exam_id, []).append(pk)
+    for exam in Exam.objects.filter(pk__in=by_exam):
+        score_attempts(
+            exam=exam, attempt_ids=by_exam[exam.pk], kind=Kind.RESCORED, actor=actor, now=now
+        )
+        refresh_rank_population(exam=exam)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------- shared machinery
@@ -401,20 +621,31 @@ def score_attempts(
     *,
     exam: Exam,
     attempt_ids: list[int],
+    kind: str = Kind.RESCORED,
+    actor=None,
+    was_running: bool = False,
+    always_record: bool = False,
     rules: dict[int, MarkingRule] | None = None,
     now: datetime | None = None,
+    details: dict | None = None,
 ) -> None:
-    """Mark the answers of finished attempts and store every result field.
+    """Mark the answers of finished attempts, store every result field, record the events.
 
     Creates the rows of unanswered questions, writes the outcome and marks of rows that
     changed, and moves each attempt to completed, or to pending evaluation while an essay
-    awaits marks (``passed`` stays None until then). A fixed number of queries per call.
+    awaits marks (``passed`` stays None until then). Only attempts whose state or result
+    changed are written, each with one ``kind`` event (every attempt when
+    ``always_record``). ``was_running``: the caller has just moved these attempts from
+    running to completed, so that is the state they had before. A fixed number of queries
+    per call, whatever the number of attempts.
     """
     now = _now(now)
     rules = rules if rules is not None else exam_rules(exam.pk)
     answers = stored_responses(attempt_ids)
-    attempts = Attempt.objects.filter(pk__in=attempt_ids).only("pk", "state", "completed_at")
-    changed, missing, finished = [], [], []
+    attempts = Attempt.objects.filter(pk__in=attempt_ids).only(
+        "pk", "state", "completed_at", *Attempt.RESULT_FIELDS
+    )
+    changed, missing, finished, events = [], [], [], []
     for attempt in attempts:
         stored = answers.get(attempt.pk, {})
         marked = []
@@ -437,6 +668,9 @@ def score_attempts(
                 changed.append(
                     UserAnswer(pk=row.id, result=result.outcome, marks_awarded=result.marks)
                 )
+        before = [getattr(attempt, name) for name in RESULT_FIELDS]
+        state_before = Attempt.State.RUNNING if was_running else attempt.state
+        score_before = attempt.score
         total = summarise(marked, exam.pass_percentage)
         attempt.state = (
             Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
@@ -452,10 +686,25 @@ def score_attempts(
         attempt.max_score = total.max_score
         attempt.percentage = total.percentage
         attempt.passed = None if total.pending else total.passed
-        finished.append(attempt)
+        moved = was_running or before != [getattr(attempt, name) for name in RESULT_FIELDS]
+        if moved:
+            finished.append(attempt)
+        if moved or always_record:
+            events.append(
+                event(
+                    attempt.pk,
+                    kind,
+                    before=(state_before, score_before),
+                    after=(attempt.state, attempt.score),
+                    now=now,
+                    actor=actor,
+                    **(details or {}),
+                )
+            )
     UserAnswer.objects.bulk_create(missing, batch_size=1000)
     UserAnswer.objects.bulk_update(changed, ["result", "marks_awarded"], batch_size=500)
     Attempt.objects.bulk_update(finished, RESULT_FIELDS, batch_size=500)
+    record(*events)
 
 
 def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None) -> None:
@@ -463,6 +712,8 @@ def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None
 
     first: the lowest attempt number; last: the highest; best: the highest score (the earlier
     attempt on a tie). Attempts that are not completed never count. One UPDATE statement.
+    ``counts_for_rank`` follows from the stored results (it is not a result itself), so it
+    records no event.
     """
     completed = Attempt.objects.filter(
         exam_id=exam.pk, user_id=OuterRef("user_id"), state=Attempt.State.COMPLETED
@@ -482,11 +733,15 @@ def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None
 __all__ = [
     "DEADLINE_GRACE",
     "answer_evaluate",
+    "attempt_open",
     "attempt_save_answer",
     "attempt_start",
     "attempt_submit",
+    "attempts_finalize",
     "attempts_finalize_overdue",
+    "attempts_rescore",
     "exam_rescore",
+    "record",
     "refresh_rank_population",
     "score_attempts",
 ]

@@ -44,7 +44,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion
 from attempts.marking import exam_rules
-from attempts.models import Attempt, UserAnswer
+from attempts.models import Attempt, AttemptEvent, UserAnswer
 from attempts.scoring import (
     AnswerScore,
     MarkingRule,
@@ -1001,7 +1001,7 @@ class _BulkGenerator:
 
 
 def delete_exam_attempts(exams: Iterable[Exam]) -> int:
-    """Delete every attempt of ``exams`` with its answers: three set-based DELETEs (the ORM's
+    """Delete every attempt of ``exams`` with its answers and events: set-based DELETEs (the ORM's
     cascade would load each answer to delete its selected choices)."""
     ids = [exam.pk for exam in exams]
     doomed = Attempt.objects.filter(exam_id__in=ids)
@@ -1010,6 +1010,7 @@ def delete_exam_attempts(exams: Iterable[Exam]) -> int:
         return 0
     quote = connection.ops.quote_name
     attempts, answers = quote(Attempt._meta.db_table), quote(UserAnswer._meta.db_table)
+    events = quote(AttemptEvent._meta.db_table)
     through = quote(UserAnswer.selected_choices.through._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
     in_exams = f"SELECT id FROM {attempts} WHERE exam_id IN ({marks})"
@@ -1017,5 +1018,6 @@ def delete_exam_attempts(exams: Iterable[Exam]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {through} WHERE useranswer_id IN ({in_answers})", ids)
         cursor.execute(f"DELETE FROM {answers} WHERE attempt_id IN ({in_exams})", ids)
+        cursor.execute(f"DELETE FROM {events} WHERE attempt_id IN ({in_exams})", ids)
         cursor.execute(f"DELETE FROM {attempts} WHERE exam_id IN ({marks})", ids)
     return count

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.admin import AttemptAdmin, UserAnswerAdmin
-from attempts.models import Attempt, UserAnswer
+from attempts.models import Attempt, AttemptEvent, UserAnswer
 from lms.models import Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
@@ -36,6 +36,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+READ_ONLY = {Attempt, UserAnswer, AttemptEvent}
 
 
 def at(day, hour=12, minute=0):
@@ -78,6 +79,16 @@ def data():
     answer = UserAnswerFactory(attempt=attempt, exam_question=exam_question, result="correct")
     answer.selected_choices.add(choice)
     group = Group.objects.create(name="Reviewers")
+    event = AttemptEvent.objects.create(
+        attempt=attempt,
+        kind=AttemptEvent.Kind.SUBMITTED,
+        state_before=Attempt.State.RUNNING,
+        state_after=Attempt.State.COMPLETED,
+        score_before=Decimal("0"),
+        score_after=Decimal("1"),
+        at=at(15, 13),
+        actor=alice,
+    )
     objects = {
         User: alice,
         Group: group,
@@ -91,6 +102,7 @@ def data():
         ExamQuestion: exam_question,
         Attempt: attempt,
         UserAnswer: answer,
+        AttemptEvent: event,
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})
 
@@ -114,7 +126,10 @@ class TestEveryAdminPageLoads:
         assert response.status_code == 200
 
     def test_add_form(self, admin_client, data, model):
-        assert admin_client.get(url(model, "add")).status_code == 200
+        # Attempts, answers and events come from learners through the services, never from
+        # a blank form.
+        expected = 403 if model in READ_ONLY else 200
+        assert admin_client.get(url(model, "add")).status_code == expected
 
 
 class TestAttemptChangelist:
@@ -242,8 +257,9 @@ class TestAttemptChangelist:
 def test_attempt_change_form_shows_its_answers_read_only(admin_client, data):
     response = admin_client.get(url(Attempt, "change", data.attempt.pk))
 
-    (answers,) = response.context["inline_admin_formsets"]
+    answers, history = response.context["inline_admin_formsets"]
     assert [form.instance for form in answers.formset.forms] == [data.useranswer]
+    assert [form.instance for form in history.formset.forms] == [data.attemptevent]
     html = response.content.decode()
     assert "A lens" in html  # the selected choice, as plain text
     assert url(UserAnswer, "change", data.useranswer.pk) in html  # show_change_link
