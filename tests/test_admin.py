@@ -340,7 +340,7 @@ def make_attempts(count):
 class TestQueryBudgets:
     """Pages cost a fixed number of queries, whatever the number of rows they show."""
 
-    def test_attempt_changelist(self, admin_client, django_assert_max_num_queries):
+    def test_attempt_changelist(self, admin_client, django_assert_num_queries):
         make_attempts(3)
         with_3 = count_queries(admin_client, url(Attempt, "changelist"))
         make_attempts(27)
@@ -350,16 +350,16 @@ class TestQueryBudgets:
         # session, admin user, COUNT of the filtered attempts, the page of attempts joined
         # to user, exam and course, the exams and the courses of the two related filters.
         by_score = {"o": f"-{score_column_index(admin_client)}", "state__exact": "3"}
-        with django_assert_max_num_queries(6):
+        with django_assert_num_queries(6):
             admin_client.get(url(Attempt, "changelist"), by_score)
 
-    def test_attempt_search(self, admin_client, data, django_assert_max_num_queries):
+    def test_attempt_search(self, admin_client, data, django_assert_num_queries):
         make_attempts(30)
         # As the list above plus the learner lookup by exact username or email.
-        with django_assert_max_num_queries(7):
+        with django_assert_num_queries(7):
             admin_client.get(url(Attempt, "changelist"), {"q": "alice@example.com"})
 
-    def test_subject_changelist(self, admin_client, django_assert_max_num_queries):
+    def test_subject_changelist(self, admin_client, django_assert_num_queries):
         parent = SubjectFactory()
         for _ in range(3):
             parent = SubjectFactory(parent=parent)
@@ -371,10 +371,10 @@ class TestQueryBudgets:
 
         # session, admin user, COUNT of the filtered and of all subjects (the same here),
         # the page of subjects, the names of their ancestors.
-        with django_assert_max_num_queries(6):
+        with django_assert_num_queries(6):
             admin_client.get(url(Subject, "changelist"))
 
-    def test_user_answer_changelist(self, admin_client, data, django_assert_max_num_queries):
+    def test_user_answer_changelist(self, admin_client, data, django_assert_num_queries):
         with_1 = count_queries(admin_client, url(UserAnswer, "changelist"))
         for _ in range(10):
             UserAnswerFactory()
@@ -382,10 +382,23 @@ class TestQueryBudgets:
 
         # session, admin user, COUNT, the page of answers joined to attempt, its user and
         # exam, and to the exam question and its exam.
-        with django_assert_max_num_queries(4):
+        with django_assert_num_queries(4):
             admin_client.get(url(UserAnswer, "changelist"))
 
-    def test_attempt_change_form(self, admin_client, data, django_assert_max_num_queries):
+    def test_attempt_event_changelist(self, admin_client, data, django_assert_num_queries):
+        with_1 = count_queries(admin_client, url(AttemptEvent, "changelist"))
+        for _ in range(10):
+            AttemptEvent.objects.create(
+                attempt=AttemptFactory(), kind="started", state_after=0, score_after=0, at=at(2)
+            )
+        assert count_queries(admin_client, url(AttemptEvent, "changelist")) == with_1
+
+        # session, admin user, COUNT, the page of events joined to the attempt, its user
+        # and exam, and to the actor.
+        with django_assert_num_queries(4):
+            admin_client.get(url(AttemptEvent, "changelist"))
+
+    def test_attempt_change_form(self, admin_client, data, django_assert_num_queries):
         path = url(Attempt, "change", data.attempt.pk)
         with_1 = count_queries(admin_client, path)
         for _ in range(10):
@@ -393,9 +406,10 @@ class TestQueryBudgets:
             answer.selected_choices.add(AnswerChoiceFactory(question=answer.exam_question.question))
         assert count_queries(admin_client, path) == with_1
 
-        # session, admin user, the attempt with its user and exam, the labels of the raw-id
-        # user and exam inputs, the answers joined to what they print, their choices.
-        with django_assert_max_num_queries(7):
+        # session, admin user, the attempt with its user, exam and course (read-only: no
+        # raw-id inputs to label), the answers joined to what they print, their selected
+        # choices, the history (events with their actors).
+        with django_assert_num_queries(6):
             admin_client.get(path)
 
 
