@@ -6,8 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from tqdm import tqdm
 
-from lms.demo import COURSES, LEARNER_PASSWORD, LOGINS, SITE_URL, DemoBuilder, learner_username
-from lms.demo_attempts import DEFAULT_DEMO_ATTEMPTS
+from lms.demo import (
+    COURSES,
+    DEFAULT_DEMO_ATTEMPTS,
+    LEARNER_PASSWORD,
+    LOGINS,
+    SITE_URL,
+    DemoBuilder,
+    learner_username,
+)
 
 
 class Command(BaseCommand):

@@ -1,27 +1,24 @@
-import io
+"""``seed_demo``'s content as the builder writes it: cast, subject tree, bank, exams, learners.
+
+The attempts have their own tests (test_play.py, test_bulk.py): these seed no attempts unless
+they say so, and need a database without the seeded one of those modules.
+"""
+
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F, Q
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.models import Attempt, UserAnswer
-from lms.demo import build_plan
-from lms.demo_attempts import BULK_MARKER, DEMO_MARKER
+from lms.demo.plan import build_plan
+from lms.demo.simulation import BULK_MARKER, DEMO_MARKER
 from lms.models import Course, Enrollment, Subject, User
+from tests.lms.demo.seeding import rolled_back, seed_content
 
 pytestmark = pytest.mark.django_db
 
 MODELS = (User, Course, Enrollment, Subject, Question, AnswerChoice, Exam, Section, ExamQuestion)
-
-
-def seed_demo(*args: str) -> str:
-    # The attempts have their own tests (test_seed_attempts.py): these are about the content.
-    out = io.StringIO()
-    call_command("seed_demo", "--learners", "20", "--demo-attempts", "0", *args, stdout=out)
-    return out.getvalue()
 
 
 def row_counts() -> dict[str, int]:
@@ -41,25 +38,17 @@ def bank_snapshot() -> list[tuple]:
     ]
 
 
-class _Rollback(Exception):
-    pass
-
-
 def seed_on_fresh_database(*args: str) -> list[tuple]:
     """Seed inside a transaction that is rolled back, so the next call starts empty again."""
-    try:
-        with transaction.atomic():
-            seed_demo(*args)
-            snapshot = bank_snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        seed_content(*args)
+        snapshot = bank_snapshot()
     assert Question.objects.count() == 0
     return snapshot
 
 
 def test_counts_match_the_plan_computed_by_hand():
-    seed_demo()
+    seed_content()
     # 13 leaf subjects × 11 questions (3 single, 2 multiple, 2 true/false, 2 numeric,
     # 1 short text, 1 essay) + 5 aptitude questions without subject.
     # Choices: per leaf 3×4 + 2×4 + 2×2 = 24, so 13 × 24 + (4 + 4 + 2) = 322.
@@ -80,10 +69,10 @@ def test_counts_match_the_plan_computed_by_hand():
 
 
 def test_running_twice_changes_no_counts():
-    seed_demo()
+    seed_content()
     first = row_counts()
 
-    seed_demo()
+    seed_content()
 
     assert row_counts() == first
 
@@ -98,28 +87,53 @@ def test_the_same_seed_gives_the_same_bank_on_a_fresh_database():
 
 
 def test_reseeding_rewrites_the_same_rows_with_the_new_seed():
-    seed_demo("--seed", "42")
+    seed_content("--seed", "42")
     counts, bank = row_counts(), bank_snapshot()
 
-    seed_demo("--seed", "7")
+    seed_content("--seed", "7")
     assert bank_snapshot() != bank
     assert Question.objects.count() == counts["Question"]
 
-    seed_demo("--seed", "42")
+    seed_content("--seed", "42")
     assert (row_counts(), bank_snapshot()) == (counts, bank)
 
 
-def test_the_plan_depends_only_on_the_seed():
-    assert build_plan(seed=42, learners=20) == build_plan(seed=42, learners=20)
-    assert build_plan(seed=42).questions != build_plan(seed=7).questions
-    # Each part draws from its own generator: more learners leave the bank and exams alone.
-    few, many = build_plan(seed=42, learners=20), build_plan(seed=42, learners=300)
-    assert (few.questions, few.exams) == (many.questions, many.exams)
-    assert many.learners[:20] == few.learners
+def bulk_snapshot() -> list[tuple]:
+    """Bulk attempts with their answers, by natural keys (pks differ between databases)."""
+    chosen = {}
+    through = UserAnswer.selected_choices.through.objects
+    for answer_id, order in through.values_list("useranswer_id", "answerchoice__order"):
+        chosen.setdefault(answer_id, []).append(order)
+    bulk = Attempt.objects.filter(institute_attempt_id__gte=BULK_MARKER)
+    answers = {}
+    for pk, attempt_id, *fields in UserAnswer.objects.filter(attempt__in=bulk).values_list(
+        "pk", "attempt_id", "exam_question__order", "result", "marks_awarded", "time_spent_seconds"
+    ):
+        answers.setdefault(attempt_id, []).append((*fields, sorted(chosen.get(pk, []))))
+    rows = bulk.order_by("institute_attempt_id").values_list(
+        "pk", "user__username", "exam__title", "attempt_number", "started_at", "score"
+    )
+    return [(*fields, answers[pk]) for pk, *fields in rows]
+
+
+def bulk_on_fresh_database(seed: str) -> list[tuple]:
+    with rolled_back():
+        seed_content("--attempts", "80", "--seed", seed)
+        snapshot = bulk_snapshot()
+    assert not Attempt.objects.exists()
+    return snapshot
+
+
+def test_the_same_seed_gives_the_same_bulk_attempts_on_a_fresh_database():
+    first, second, other = (bulk_on_fresh_database(seed) for seed in ("42", "42", "7"))
+
+    assert len(first) == 80
+    assert first == second
+    assert first != other
 
 
 def test_subject_tree_is_three_levels_deep():
-    seed_demo()
+    seed_content()
 
     optics = Subject.objects.get(name="Optics")
     assert optics.depth == 2
@@ -128,7 +142,7 @@ def test_subject_tree_is_three_levels_deep():
 
 
 def test_every_question_type_and_difficulty_occurs():
-    seed_demo()
+    seed_content()
 
     assert set(Question.objects.values_list("type", flat=True)) == set(Question.Type.values)
     assert set(Question.objects.values_list("difficulty", flat=True)) == {
@@ -140,7 +154,7 @@ def test_every_question_type_and_difficulty_occurs():
 
 
 def test_choices_fit_each_question_type():
-    seed_demo()
+    seed_content()
     questions = Question.objects.annotate(
         n=Count("choices"), correct=Count("choices", filter=Q(choices__is_correct=True))
     )
@@ -165,7 +179,7 @@ def test_choices_fit_each_question_type():
 
 
 def test_exams_show_negative_partial_and_bonus_marking():
-    seed_demo()
+    seed_content()
     exams = {exam.title: exam for exam in Exam.objects.all()}
 
     mock = exams["Physics Mock Test 1"].exam_questions
@@ -193,7 +207,7 @@ def test_exams_show_negative_partial_and_bonus_marking():
 
 
 def test_exams_are_published_and_open_from_september_2026():
-    seed_demo()
+    seed_content()
 
     windows = set(Exam.objects.values_list("status", "opens_at", "closes_at"))
 
@@ -203,7 +217,7 @@ def test_exams_are_published_and_open_from_september_2026():
 
 
 def test_exam_questions_sit_in_sections_of_their_exam_in_order():
-    seed_demo()
+    seed_content()
 
     assert not ExamQuestion.objects.exclude(section__exam=F("exam")).exists()
     for exam in Exam.objects.all():
@@ -215,7 +229,7 @@ def test_exam_questions_sit_in_sections_of_their_exam_in_order():
 
 
 def test_each_instructor_teaches_only_their_own_courses():
-    seed_demo()
+    seed_content()
 
     def taught(username):
         return set(
@@ -228,7 +242,7 @@ def test_each_instructor_teaches_only_their_own_courses():
 
 
 def test_logins_work_and_learner_is_in_every_course():
-    seed_demo()
+    seed_content()
 
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
@@ -242,7 +256,7 @@ def test_logins_work_and_learner_is_in_every_course():
 
 
 def test_output_lists_logins_and_urls():
-    out = seed_demo()
+    out = seed_content()
 
     for login in ("admin / admin", "instructor1 / instructor1", "instructor2 / instructor2"):
         assert login in out
@@ -252,50 +266,12 @@ def test_output_lists_logins_and_urls():
     assert "Questions: 148" in out
 
 
-def bulk_snapshot() -> list[tuple]:
-    """Bulk attempts with their answers, by natural keys (pks differ between databases)."""
-    chosen = {}
-    through = UserAnswer.selected_choices.through.objects
-    for answer_id, order in through.values_list("useranswer_id", "answerchoice__order"):
-        chosen.setdefault(answer_id, []).append(order)
-    bulk = Attempt.objects.filter(institute_attempt_id__gte=BULK_MARKER)
-    answers = {}
-    for pk, attempt_id, *fields in UserAnswer.objects.filter(attempt__in=bulk).values_list(
-        "pk", "attempt_id", "exam_question__order", "result", "marks_awarded", "time_spent_seconds"
-    ):
-        answers.setdefault(attempt_id, []).append((*fields, sorted(chosen.get(pk, []))))
-    rows = bulk.order_by("institute_attempt_id").values_list(
-        "pk", "user__username", "exam__title", "attempt_number", "started_at", "score"
-    )
-    return [(*fields, answers[pk]) for pk, *fields in rows]
-
-
-def bulk_on_fresh_database(seed: str) -> list[tuple]:
-    try:
-        with transaction.atomic():
-            seed_demo("--attempts", "80", "--seed", seed)
-            snapshot = bulk_snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
-    assert not Attempt.objects.exists()
-    return snapshot
-
-
-def test_the_same_seed_gives_the_same_bulk_attempts_on_a_fresh_database():
-    first, second, other = (bulk_on_fresh_database(seed) for seed in ("42", "42", "7"))
-
-    assert len(first) == 80
-    assert first == second
-    assert first != other
-
-
 def test_reseeding_replaces_the_attempts_that_no_longer_fit_the_exams():
     args = ("--demo-attempts", "8", "--attempts", "20")
-    seed_demo(*args, "--seed", "42")
+    seed_content(*args, "--seed", "42")
     assert Attempt.objects.count() == 28
 
-    out = seed_demo(*args, "--seed", "7")  # other questions: the old answers cannot stay
+    out = seed_content(*args, "--seed", "7")  # other questions: the old answers cannot stay
 
     assert "Attempts: 28 removed" in out
     demo = Attempt.objects.filter(institute_attempt_id__lt=BULK_MARKER)

@@ -1,83 +1,25 @@
-"""``seed_demo``'s attempts: played through the services by default, written in bulk on demand.
+"""``seed_demo``'s attempts played through the services, and what holds for every attempt.
 
-Most tests read one small seeded database (20 learners, 60 attempts through the services,
-200 in bulk), built once for the module inside a transaction that is rolled back at the end.
+The tests read one small seeded database (``conftest.seeded``: 20 learners, 60 attempts through
+the services, 200 in bulk), built once for the module inside a transaction that is rolled back
+at the end. ``TestEveryAttempt`` checks both writers, the services' and the bulk one, which share
+the learner model of ``lms.demo.simulation``.
 """
 
 import io
 from datetime import timedelta
 from statistics import mean
 
-import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 
-from assessments.models import Exam, ExamQuestion
-from attempts.models import Attempt, UserAnswer
-from attempts.services import RESULT_FIELDS, score_attempts
-from lms.demo_attempts import (
-    BULK_MARKER,
-    DEMO_MARKER,
-    WINDOW_END,
-    WINDOW_START,
-    learner_ability,
-    load_exams,
-    plan_chains,
-    rng_for,
-)
+from assessments.models import Exam
+from attempts.models import Attempt, AttemptEvent, UserAnswer
+from lms.demo.plan import rng_for
+from lms.demo.play import plan_chains
+from lms.demo.simulation import WINDOW_END, WINDOW_START, learner_ability, load_exams
 from lms.models import Enrollment
-
-ARGS = ("--learners", "20", "--demo-attempts", "60", "--attempts", "200")
-Through = UserAnswer.selected_choices.through
-
-
-def seed_demo(*args: str) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
-
-
-class _Rollback(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The output of ``seed_demo`` with ARGS; its rows live until the module's tests are done."""
-    with django_db_blocker.unblock():
-        try:
-            with transaction.atomic():
-                yield seed_demo(*ARGS)
-                raise _Rollback
-        except _Rollback:
-            pass
-
-
-@pytest.fixture
-def demo(seeded, db):
-    return seeded
-
-
-def service_attempts():
-    return Attempt.objects.filter(
-        institute_attempt_id__gte=DEMO_MARKER, institute_attempt_id__lt=BULK_MARKER
-    )
-
-
-def bulk_attempts():
-    return Attempt.objects.filter(institute_attempt_id__gte=BULK_MARKER)
-
-
-def row_counts() -> dict[str, int]:
-    return {
-        "attempts": Attempt.objects.count(),
-        "answers": UserAnswer.objects.count(),
-        "choices": Through.objects.count(),
-    }
-
-
-FINISHED = [Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION]
+from tests.lms.demo.seeding import FINISHED, bulk_attempts, service_attempts
 
 
 class TestDemoAttemptsThroughTheServices:
@@ -239,64 +181,29 @@ class TestEveryAttempt:
         assert mean_percentage(usernames[-quarter:]) > mean_percentage(usernames[:quarter]) + 10
 
 
-class TestBulkAttempts:
-    def test_the_requested_number_is_written_finished(self, demo):
-        assert bulk_attempts().count() == 200
-        assert set(bulk_attempts().values_list("state", flat=True)) == set(FINISHED)
-        assert "Bulk attempts: 200 written" in demo
+class TestEveryAttemptHasItsHistory:
+    """The demo plays through the services, so each attempt's events tell its whole story."""
 
-    def test_each_bulk_attempt_has_one_answer_per_exam_question(self, demo):
-        questions = dict(
-            ExamQuestion.objects.values_list("exam_id").annotate(n=Count("pk")).order_by()
-        )
-        for attempt in bulk_attempts().annotate(
-            n=Count("answers"), distinct=Count("answers__exam_question", distinct=True)
-        ):
-            assert attempt.n == attempt.distinct == questions[attempt.exam_id]
-        assert not UserAnswer.objects.exclude(exam_question__exam_id=F("attempt__exam_id")).exists()
-        assert Through.objects.filter(useranswer__attempt__in=bulk_attempts()).exists()
-        assert not Through.objects.exclude(
-            answerchoice__question_id=F("useranswer__exam_question__question_id")
-        ).exists()
+    def test_the_last_event_of_every_attempt_says_its_stored_state_and_score(self, demo):
+        attempts = Attempt.objects.filter(pk__in=service_attempts()).order_by("pk")
+        last = {}
+        for event in AttemptEvent.objects.filter(attempt__in=attempts).order_by("id"):
+            last[event.attempt_id] = (event.state_after, event.score_after)
+        stored = {a.pk: (a.state, a.score) for a in attempts}
+        assert last == stored
 
-    def test_rescoring_through_the_services_changes_nothing(self, demo):
-        for exam in Exam.objects.order_by("pk"):
-            ids = list(
-                bulk_attempts().filter(exam=exam).order_by("pk").values_list("pk", flat=True)[:25]
-            )
-            attempts = Attempt.objects.filter(pk__in=ids).order_by("pk")
-            answers = UserAnswer.objects.filter(attempt_id__in=ids).order_by("pk")
-            before = (
-                list(attempts.values_list(*RESULT_FIELDS)),
-                list(answers.values_list("result", "marks_awarded")),
-            )
+    def test_every_attempt_begins_opened_or_started_from_nothing(self, demo):
+        first_kinds = {}
+        for event in AttemptEvent.objects.filter(attempt__in=service_attempts()).order_by("id"):
+            first_kinds.setdefault(event.attempt_id, (event.kind, event.state_before))
+        assert set(first_kinds.values()) == {
+            (AttemptEvent.Kind.STARTED, None),
+            (AttemptEvent.Kind.OPENED, None),
+        }
 
-            score_attempts(exam=exam, attempt_ids=ids)
-
-            after = (
-                list(attempts.values_list(*RESULT_FIELDS)),
-                list(answers.values_list("result", "marks_awarded")),
-            )
-            assert ids
-            assert after == before
-
-    def test_pending_bulk_attempts_wait_for_an_essay_and_have_no_result(self, demo):
-        pending = bulk_attempts().filter(state=Attempt.State.PENDING_EVALUATION)
-        assert pending.exists()
-        assert not pending.filter(passed__isnull=False).exists()
-        assert not pending.filter(pending_count=0).exists()
-
-    def test_running_twice_adds_nothing(self, demo):
-        before = row_counts()
-
-        out = seed_demo(*ARGS)
-
-        assert row_counts() == before
-        assert "Demo attempts: 60 already there (kept)" in out
-        assert "Bulk attempts: 200 already there (target 200)" in out
-
-    def test_a_larger_target_tops_up(self, demo):
-        seed_demo("--learners", "20", "--demo-attempts", "60", "--attempts", "230")
-
-        assert bulk_attempts().count() == 230
-        assert service_attempts().count() == 60
+    def test_each_event_starts_where_the_previous_one_ended(self, demo):
+        previous = {}
+        for event in AttemptEvent.objects.filter(attempt__in=service_attempts()).order_by("id"):
+            if event.attempt_id in previous:
+                assert (event.state_before, event.score_before) == previous[event.attempt_id]
+            previous[event.attempt_id] = (event.state_after, event.score_after)

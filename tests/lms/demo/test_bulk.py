@@ -1,0 +1,109 @@
+"""``seed_demo``'s attempts written in bulk, on demand (``--attempts``).
+
+The tests read one small seeded database (``conftest.seeded``: 20 learners, 60 attempts
+through the services, 200 in bulk), built once for the module inside a transaction that is
+rolled back at the end. That the same seed gives the same bulk attempts is checked on fresh
+databases, with the bank, in test_builder.py.
+"""
+
+from django.db.models import Count, F
+
+from assessments.models import Exam, ExamQuestion
+from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.services import RESULT_FIELDS, score_attempts
+from tests.lms.demo.seeding import (
+    ARGS,
+    FINISHED,
+    bulk_attempts,
+    seed_demo,
+    service_attempts,
+)
+
+Through = UserAnswer.selected_choices.through
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        "attempts": Attempt.objects.count(),
+        "answers": UserAnswer.objects.count(),
+        "choices": Through.objects.count(),
+    }
+
+
+class TestBulkAttempts:
+    def test_the_requested_number_is_written_finished(self, demo):
+        assert bulk_attempts().count() == 200
+        assert set(bulk_attempts().values_list("state", flat=True)) == set(FINISHED)
+        assert "Bulk attempts: 200 written" in demo
+
+    def test_each_bulk_attempt_has_one_answer_per_exam_question(self, demo):
+        questions = dict(
+            ExamQuestion.objects.values_list("exam_id").annotate(n=Count("pk")).order_by()
+        )
+        for attempt in bulk_attempts().annotate(
+            n=Count("answers"), distinct=Count("answers__exam_question", distinct=True)
+        ):
+            assert attempt.n == attempt.distinct == questions[attempt.exam_id]
+        assert not UserAnswer.objects.exclude(exam_question__exam_id=F("attempt__exam_id")).exists()
+        assert Through.objects.filter(useranswer__attempt__in=bulk_attempts()).exists()
+        assert not Through.objects.exclude(
+            answerchoice__question_id=F("useranswer__exam_question__question_id")
+        ).exists()
+
+    def test_rescoring_through_the_services_changes_nothing(self, demo):
+        for exam in Exam.objects.order_by("pk"):
+            ids = list(
+                bulk_attempts().filter(exam=exam).order_by("pk").values_list("pk", flat=True)[:25]
+            )
+            attempts = Attempt.objects.filter(pk__in=ids).order_by("pk")
+            answers = UserAnswer.objects.filter(attempt_id__in=ids).order_by("pk")
+            before = (
+                list(attempts.values_list(*RESULT_FIELDS)),
+                list(answers.values_list("result", "marks_awarded")),
+            )
+
+            score_attempts(exam=exam, attempt_ids=ids)
+
+            after = (
+                list(attempts.values_list(*RESULT_FIELDS)),
+                list(answers.values_list("result", "marks_awarded")),
+            )
+            assert ids
+            assert after == before
+            # Nothing changed, so nothing is announced.
+            assert not AttemptEvent.objects.filter(attempt_id__in=ids, kind="rescored").exists()
+
+    def test_each_bulk_attempt_has_one_imported_event_with_its_result(self, demo):
+        events = AttemptEvent.objects.filter(attempt__in=bulk_attempts())
+        assert events.count() == bulk_attempts().count() == 200
+        mismatched = events.exclude(
+            kind=AttemptEvent.Kind.IMPORTED,
+            state_before=None,
+            score_before=None,
+            actor=None,
+            state_after=F("attempt__state"),
+            score_after=F("attempt__score"),
+            at=F("attempt__completed_at"),
+        )
+        assert not mismatched.exists()
+
+    def test_pending_bulk_attempts_wait_for_an_essay_and_have_no_result(self, demo):
+        pending = bulk_attempts().filter(state=Attempt.State.PENDING_EVALUATION)
+        assert pending.exists()
+        assert not pending.filter(passed__isnull=False).exists()
+        assert not pending.filter(pending_count=0).exists()
+
+    def test_running_twice_adds_nothing(self, demo):
+        before = row_counts()
+
+        out = seed_demo(*ARGS)
+
+        assert row_counts() == before
+        assert "Demo attempts: 60 already there (kept)" in out
+        assert "Bulk attempts: 200 already there (target 200)" in out
+
+    def test_a_larger_target_tops_up(self, demo):
+        seed_demo("--learners", "20", "--demo-attempts", "60", "--attempts", "230")
+
+        assert bulk_attempts().count() == 230
+        assert service_attempts().count() == 60
