@@ -150,7 +150,16 @@ def attempt_start(
     between two starts: the loser gets the winner's attempt.
     """
     now = _now(now)
-    running = Attempt.objects.filter(user=user, exam=exam, state=Attempt.State.RUNNING).first()
+    # The running attempt if any, else the opened one: RUNNING (0) sorts before NOT_STARTED.
+    waiting = (
+        Attempt.objects.filter(
+            user=user, exam=exam, state__in=[Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
+        )
+        .order_by("state", "-attempt_number")
+        .first()
+    )
+    running = waiting if waiting and waiting.state == Attempt.State.RUNNING else None
+    opened = waiting if waiting and waiting.state == Attempt.State.NOT_STARTED else None
     if running is not None:
         if running.deadline_at is None or now <= running.deadline_at + DEADLINE_GRACE:
             Attempt.objects.filter(pk=running.pk).update(last_started_at=now)
@@ -159,8 +168,8 @@ def attempt_start(
             record(event(running.pk, Kind.RESUMED, before=state, after=state, now=now, actor=user))
             return running
         attempt_submit(attempt=running, now=now)
+        opened = None
 
-    opened = Attempt.objects.filter(user=user, exam=exam, state=Attempt.State.NOT_STARTED).first()
     if opened is not None:
         _check_may_start(user=user, exam=exam, now=now)
         return _start_opened(opened, exam=exam, now=now, actor=user)

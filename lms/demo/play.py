@@ -47,9 +47,9 @@ from lms.demo.simulation import (
 )
 from lms.models import Enrollment, User
 
-# Attempts played through the services by default. Each costs about 0.1 s on SQLite (some 18
-# calls of attempt_save_answer at about 16 queries each): 1,000 take about 100 s, 2,000 would
-# take over three minutes.
+# Attempts played through the services by default. Each costs about 0.1 s on SQLite (a start,
+# some 18 calls of attempt_save_answer and a submit, each a handful of queries): 1,000 take
+# about 100 s, 2,000 would take over three minutes.
 DEFAULT_DEMO_ATTEMPTS = 2000  # asked for; about 1,260 fit the learners and attempt limits
 
 # Shares of the attempts played through the services that do not end in a submit.

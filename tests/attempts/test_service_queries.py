@@ -1,0 +1,63 @@
+"""Query budgets of the lifecycle services: fixed, whatever the exam's size, each query named.
+
+SQLite and PostgreSQL issue the same statements (the savepoints are Django's atomic blocks).
+"""
+
+from datetime import timedelta
+
+from attempts import services
+from tests.attempts.conftest import NOW
+
+
+def test_start(kit, django_assert_num_queries):
+    # savepoint, the learner's running or opened attempt, the enrollment, the highest
+    # attempt number, the exam's question count and marks, savepoint, insert the attempt,
+    # release, insert its event, release.
+    with django_assert_num_queries(10):
+        services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+
+
+def test_resume(kit, django_assert_num_queries):
+    services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    # savepoint, the running attempt, update last_started_at, insert the event, release.
+    with django_assert_num_queries(5):
+        services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW + timedelta(minutes=1))
+
+
+def test_save_a_new_answer(kit, django_assert_num_queries):
+    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    eq = kit.eq["single"]
+    eq.question  # noqa: B018 (loaded by the caller, as the views do)
+    # savepoint, lock the attempt row, the question's choices (check and key), the existing
+    # answer (none), insert the answer, insert its choice, update the running totals,
+    # insert the event, release.
+    with django_assert_num_queries(9):
+        services.attempt_save_answer(
+            attempt=attempt, exam_question=eq, choice_ids=[kit.choices["single"][0].pk], now=NOW
+        )
+
+
+def test_replace_an_answer(kit, django_assert_num_queries):
+    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    eq = kit.eq["single"]
+    choices = kit.choices["single"]
+    services.attempt_save_answer(
+        attempt=attempt, exam_question=eq, choice_ids=[choices[0].pk], now=NOW
+    )
+    # savepoint, lock the attempt row, the choices, the existing answer, update it, its
+    # selected choices, delete the dropped one, add the new one, update the running totals,
+    # insert the event, release.
+    with django_assert_num_queries(11):
+        services.attempt_save_answer(
+            attempt=attempt, exam_question=eq, choice_ids=[choices[1].pk], now=NOW
+        )
+
+
+def test_submit(kit, django_assert_num_queries):
+    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    # savepoint, the conditional state update, the exam questions with their questions, their
+    # keys, the stored answers, their selected choices, the attempt's stored result, insert
+    # the unanswered rows, update the result, insert the event, the rank population, the
+    # attempt as stored, release.
+    with django_assert_num_queries(13):
+        services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
