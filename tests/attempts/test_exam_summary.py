@@ -25,7 +25,7 @@ may reach a score statistic.
 
 import doctest
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -34,7 +34,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Exam
-from attempts import reports, services
+from attempts import reports
 from attempts.models import Attempt, UserAnswer
 from attempts.reports import exam_summary
 from tests.factories import (
@@ -51,9 +51,9 @@ from tests.factories import (
     UserAnswerFactory,
     UserFactory,
 )
+from tests.play import NOW, play
 
 D = Decimal
-NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 State = Attempt.State
 
 # (question kind, outcome letter) -> indices of the choices to mark.
@@ -131,20 +131,14 @@ def take(kit, username, outcomes, *, submit=True, minutes=0):
     learner = UserFactory(username=username)
     EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=1))
     now = NOW + timedelta(minutes=minutes)
-    attempt = services.attempt_start(user=learner, exam=kit.exam, now=now)
-    for exam_question, choices, letter in zip(kit.questions, kit.choices, outcomes, strict=True):
-        if letter == "-":
-            continue
-        picks = CHOICES[(exam_question.question.type, letter)]
-        services.attempt_save_answer(
-            attempt=attempt,
-            exam_question=exam_question,
-            choice_ids=[choices[i].pk for i in picks],
-            now=now,
-        )
-    if submit:
-        attempt = services.attempt_submit(attempt=attempt, now=now + timedelta(minutes=20))
-    return attempt
+    letters = zip(kit.questions, kit.choices, outcomes, strict=True)
+    answers = [
+        (question, {"choices": [choices[i] for i in CHOICES[(question.question.type, letter)]]})
+        for question, choices, letter in letters
+        if letter != "-"
+    ]
+    submit_at = now + timedelta(minutes=20) if submit else None
+    return play(kit.exam, learner, answers, now=now, submit_at=submit_at)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Question
-from attempts import services
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics import attempt_statistics
 from tests.attempts.conftest import NOW
@@ -33,24 +32,16 @@ from tests.factories import (
     SubjectFactory,
     UserFactory,
 )
+from tests.play import play, submit
 
 D = Decimal
 QUEUE_URL = reverse("evaluation-queue")
+# Attempts here start at NOW; those submitted are submitted half an hour later.
+SUBMITTED = NOW + timedelta(minutes=30)
 PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 
 
 # ------------------------------------------------------------------------------ building
-
-
-def start(kit, user, now=NOW):
-    return services.attempt_start(user=user, exam=kit.exam, now=now)
-
-
-def answer(kit, attempt, name, *, choices=(), now=NOW, **kwargs):
-    ids = [kit.choices[name][i].pk for i in choices]
-    return services.attempt_save_answer(
-        attempt=attempt, exam_question=kit.eq[name], choice_ids=ids, now=now, **kwargs
-    )
 
 
 def enrol(kit, username):
@@ -59,35 +50,31 @@ def enrol(kit, username):
     return learner
 
 
-def submit(attempt, minutes=30):
-    return services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=minutes))
-
-
 def mixed_without_essay(kit, attempt):
-    answer(kit, attempt, "single", choices=[0], time_spent_seconds=40)  # key: +4 correct
-    answer(kit, attempt, "multiple", choices=[0, 1], flagged=True)  # 2 of 3 keys: +2 partial
-    answer(kit, attempt, "true_false", choices=[1])  # wrong: -1 incorrect
-    answer(kit, attempt, "numeric", number=D("9.84"))  # within 9.81 ± 0.05: +4
-    answer(kit, attempt, "short", text="  paris ")  # normalised match: +4
+    kit.answer(attempt, "single", choices=[0], time_spent_seconds=40)  # key: +4 correct
+    kit.answer(attempt, "multiple", choices=[0, 1], flagged=True)  # 2 of 3 keys: +2 partial
+    kit.answer(attempt, "true_false", choices=[1])  # wrong: -1 incorrect
+    kit.answer(attempt, "numeric", number=D("9.84"))  # within 9.81 ± 0.05: +4
+    kit.answer(attempt, "short", text="  paris ")  # normalised match: +4
 
 
 @pytest.fixture
 def ranked(kit):
     """Two completed attempts: ada 4 + 2 - 1 + 4 + 4 = 13 (essay blank), bob 4 (single only)."""
-    ada = start(kit, kit.learner)
+    ada = kit.start()
     mixed_without_essay(kit, ada)
-    bob = start(kit, enrol(kit, "bob"))
-    answer(kit, bob, "single", choices=[0])
-    return submit(ada), submit(bob)
+    bob = kit.start(enrol(kit, "bob"))
+    kit.answer(bob, "single", choices=[0])
+    return submit(ada, now=SUBMITTED), submit(bob, now=SUBMITTED)
 
 
 @pytest.fixture
 def pending(kit):
     """ada's attempt waiting for its essay: 13 of 24 so far, pending evaluation."""
-    attempt = start(kit, kit.learner)
+    attempt = kit.start()
     mixed_without_essay(kit, attempt)
-    answer(kit, attempt, "essay", text="Because <b>gravity</b> pulls.")
-    attempt = submit(attempt)
+    kit.answer(attempt, "essay", text="Because <b>gravity</b> pulls.")
+    attempt = submit(attempt, now=SUBMITTED)
     essay = UserAnswer.objects.get(attempt=attempt, exam_question=kit.eq["essay"])
     return attempt, essay
 
@@ -363,8 +350,8 @@ class TestDetailContent:
         assert '<span aria-hidden="true">⚑</span> Yes' in html  # multiple was flagged for review
 
     def test_a_running_attempt_lists_unsaved_questions_as_unanswered(self, client, kit):
-        attempt = start(kit, kit.learner)
-        answer(kit, attempt, "single", choices=[0])
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
         assert UserAnswer.objects.filter(attempt=attempt).count() == 1
         client.force_login(kit.instructor)
         response = client.get(detail_url(attempt))
@@ -373,8 +360,8 @@ class TestDetailContent:
         assert summary(response)["Score"] == "4.00 / 24.00 so far"
 
     def test_running_essays_get_no_form(self, client, kit):
-        attempt = start(kit, kit.learner)
-        essay = answer(kit, attempt, "essay", text="Draft")
+        attempt = kit.start()
+        essay = kit.answer(attempt, "essay", text="Draft")
         client.force_login(kit.instructor)
         assert not has_form(client.get(detail_url(attempt)), essay)
 
@@ -385,11 +372,11 @@ class TestDetailContent:
         physics = SubjectFactory(name="Physics", parent=SubjectFactory(name="Science"))
         Question.objects.filter(pk=kit.eq["single"].question_id).update(subject=physics)
         Question.objects.filter(pk=kit.eq["essay"].question_id).update(difficulty=None)
-        attempt = start(kit, kit.learner)
+        attempt = kit.start()
         mixed_without_essay(kit, attempt)
-        answer(kit, attempt, "essay", text="Because.")
+        kit.answer(attempt, "essay", text="Because.")
         if state != "running":
-            attempt = submit(attempt)
+            attempt = submit(attempt, now=SUBMITTED)
         client.force_login(kit.instructor)
         context = client.get(detail_url(attempt)).context
         assert context["stats"] == attempt_statistics(attempt, now=context["now"])
@@ -522,8 +509,8 @@ class TestEvaluate:
         )
 
     def test_a_running_attempt_is_refused_with_409(self, client, kit):
-        attempt = start(kit, kit.learner)
-        essay = answer(kit, attempt, "essay", text="Draft")
+        attempt = kit.start()
+        essay = kit.answer(attempt, "essay", text="Draft")
         client.force_login(kit.instructor)
         response = client.post(evaluate_url(essay), {"marks": "1"})
         assert response.status_code == 409
@@ -554,10 +541,10 @@ class TestQueue:
     def test_oldest_first_and_running_attempts_left_out(self, client, kit):
         late, early, running = (enrol(kit, name) for name in ("late", "early", "running"))
         for learner, minute in ((late, 20), (early, 10)):
-            attempt = start(kit, learner)
-            answer(kit, attempt, "essay", text=f"By {learner}", now=NOW + timedelta(minutes=minute))
-            submit(attempt)
-        answer(kit, start(kit, running), "essay", text="Still writing")
+            attempt = kit.start(learner)
+            kit.answer(attempt, "essay", text=f"By {learner}", now=NOW + timedelta(minutes=minute))
+            submit(attempt, now=SUBMITTED)
+        kit.answer(kit.start(running), "essay", text="Still writing")
         client.force_login(kit.instructor)
         response = client.get(QUEUE_URL)
         assert [a.attempt.user.username for a in response.context["answers"]] == ["early", "late"]
@@ -621,18 +608,19 @@ def question_bank_exam(kit, n):
             ]
         eq = ExamQuestionFactory(exam=exam, section=sections[i % 2], question=question, order=i)
         placed.append((eq, choices))
-    attempt = services.attempt_start(user=kit.learner, exam=exam, now=NOW)
-    for eq, choices in placed:
-        services.attempt_save_answer(
-            attempt=attempt,
-            exam_question=eq,
-            choice_ids=[choices[0].pk] if choices else [],
-            text="x" if eq.question.type != Question.Type.NUMERIC else "",
-            number=D("1") if eq.question.type == Question.Type.NUMERIC else None,
-            time_spent_seconds=5,
-            now=NOW,
+    answers = [
+        (
+            eq,
+            {
+                "choices": choices[:1],
+                "text": "x" if eq.question.type != Question.Type.NUMERIC else "",
+                "number": D("1") if eq.question.type == Question.Type.NUMERIC else None,
+                "time_spent_seconds": 5,
+            },
         )
-    return services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=10))
+        for eq, choices in placed
+    ]
+    return play(exam, kit.learner, answers, submit_at=NOW + timedelta(minutes=10))
 
 
 def essay_exam(kit, n):
@@ -645,12 +633,11 @@ def essay_exam(kit, n):
         )
         for _ in range(n)
     ]
-    attempt = services.attempt_start(user=kit.learner, exam=exam, now=NOW)
-    for minute, eq in enumerate(eqs):
-        services.attempt_save_answer(
-            attempt=attempt, exam_question=eq, text="An essay", now=NOW + timedelta(minutes=minute)
-        )
-    return services.attempt_submit(attempt=attempt, now=NOW + timedelta(hours=1))
+    answers = [
+        (eq, {"text": "An essay", "now": NOW + timedelta(minutes=minute)})
+        for minute, eq in enumerate(eqs)
+    ]
+    return play(exam, kit.learner, answers, submit_at=NOW + timedelta(hours=1))
 
 
 class TestQueryBudgets:
@@ -674,8 +661,8 @@ class TestQueryBudgets:
     def test_a_running_attempt_stays_within_the_budget(
         self, client, kit, django_assert_max_num_queries
     ):
-        attempt = start(kit, kit.learner)
-        answer(kit, attempt, "single", choices=[0])  # one answer row of six questions
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])  # one answer row of six questions
         client.force_login(kit.instructor)
         # the same 11 queries minus subjects (no question of the kit has one): 10
         with django_assert_max_num_queries(12) as captured:
