@@ -1,4 +1,5 @@
-"""The instructor's attempt list of an exam: who sees it, filters, sorting, export, budget."""
+"""The attempt lists (attempts/web/attempt_list.py): an exam's for its reviewers (who sees it,
+filters, sorting, export, budget) and a learner's own."""
 
 import csv
 import io
@@ -345,3 +346,14 @@ class TestRankTable:
             record = row.record
             if record.state == Attempt.State.COMPLETED:
                 assert row.get_cell_value("rank") == standing(record).rank
+
+
+class TestMyAttempts:
+    def test_a_learner_sees_only_their_own_attempts(self, client):
+        ada = UserFactory(username="ada")
+        AttemptFactory(user=ada, exam=ExamFactory(title="Mine"))
+        AttemptFactory(exam=ExamFactory(title="Someone else's"))
+        client.force_login(ada)
+        html = client.get("/my/attempts/").content.decode()
+        assert "Mine" in html
+        assert "Someone else" not in html
