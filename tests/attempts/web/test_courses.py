@@ -66,7 +66,7 @@ class TestCourses:
         assert client.get("/courses/").status_code == 403
 
     def test_the_page_costs_a_fixed_number_of_queries(
-        self, client, teacher, django_assert_max_num_queries
+        self, client, teacher, django_assert_num_queries
     ):
         for n in range(4):
             course = CourseFactory(instructors=[teacher])
@@ -75,5 +75,5 @@ class TestCourses:
         client.force_login(teacher)
         # session, user, is-reviewer check, courses, their exams (prefetch), one grouped
         # aggregate over the exams' attempts
-        with django_assert_max_num_queries(6):
+        with django_assert_num_queries(6):
             assert client.get("/courses/").status_code == 200
