@@ -9,13 +9,11 @@ from datetime import UTC, datetime, time
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 
 from attempts.models import Attempt
-from lms.models import User
 
 MAX_ID = 2**63 - 1  # a larger id would overflow PostgreSQL's bigint: reject it as input
 
@@ -144,55 +142,3 @@ class AdminAttemptFilter(filters.FilterSet):
     class Meta:
         model = Attempt
         fields = []
-
-
-# ------------------------------------------------------------------ instructor's attempt list
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class NumberInput(forms.NumberInput):
-    def __init__(self, attrs=None):
-        super().__init__({"step": "0.01", **(attrs or {})})
-
-
-class AttemptListFilter(filters.FilterSet):
-    """Filters of the attempt list page. Each field is labelled; an invalid value is reported
-    beside its field (the view shows no table then, never a silently empty one)."""
-
-    RESULT_CHOICES = (("pass", "Passed"), ("fail", "Failed"))
-
-    learner = filters.CharFilter(
-        label="Learner", method="filter_learner", help_text="Name, username or email"
-    )
-    state = filters.ChoiceFilter(choices=Attempt.State.choices, label="State")
-    started_from = StartedFromFilter(label="Started from", widget=DateInput)
-    started_until = StartedUntilFilter(label="Started until", widget=DateInput)
-    result = filters.ChoiceFilter(choices=RESULT_CHOICES, label="Result", method="filter_result")
-    score_min = filters.NumberFilter(
-        field_name="score", lookup_expr="gte", label="Score at least", widget=NumberInput
-    )
-    score_max = filters.NumberFilter(
-        field_name="score", lookup_expr="lte", label="Score at most", widget=NumberInput
-    )
-
-    class Meta:
-        model = Attempt
-        fields = []
-
-    def filter_learner(self, queryset, name, value):
-        value = value.strip()
-        matching = User.objects.filter(
-            Q(username__icontains=value)
-            | Q(email__icontains=value)
-            | Q(display_name__icontains=value)
-            | Q(first_name__icontains=value)
-            | Q(last_name__icontains=value)
-        ).values("pk")
-        # Users first, then their attempts through the (user, started_at) index.
-        return queryset.filter(user_id__in=matching)
-
-    def filter_result(self, queryset, name, value):
-        return queryset.filter(passed=(value == "pass"))

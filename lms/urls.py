@@ -6,8 +6,7 @@ from lms import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("courses/", views.CourseListView.as_view(), name="courses"),
-    path("", include("attempts.urls")),
+    path("", include("attempts.web.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("lms.api_urls")),
 ]

@@ -1,12 +1,14 @@
-"""A small exam with one question of each kind, for the lifecycle tests."""
+"""A small exam with one question of each kind, for the lifecycle tests. The kit names its
+questions and choices; ``kit.start`` and ``kit.answer`` play them through ``tests.play``."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from assessments.models import Question
+from tests import play
 from tests.factories import (
     AnswerChoiceFactory,
     CourseFactory,
@@ -17,8 +19,7 @@ from tests.factories import (
     SectionFactory,
     UserFactory,
 )
-
-NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+from tests.play import NOW
 
 
 @dataclass
@@ -29,6 +30,16 @@ class ExamKit:
     learner: object
     eq: dict = field(default_factory=dict)  # name -> ExamQuestion
     choices: dict = field(default_factory=dict)  # name -> list of AnswerChoice
+
+    def start(self, learner=None, *, now=NOW):
+        """``play.start`` of the kit's exam, by the kit's learner unless told otherwise."""
+        return play.start(self.exam, learner or self.learner, now=now)
+
+    def answer(self, attempt, name, *, choices=(), **given):
+        """``play.answer`` to the question ``name``; ``choices`` are indices of its choices
+        (the key of each question is in ``kit``'s docstring)."""
+        chosen = [self.choices[name][i] for i in choices]
+        return play.answer(attempt, self.eq[name], choices=chosen, **given)
 
 
 def add_choice_question(kit, name, section, kind, correct, n=4, **marking):

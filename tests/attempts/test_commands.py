@@ -5,20 +5,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from attempts import services
 from attempts.models import Attempt
+from tests import play
 from tests.attempts.conftest import NOW
 
 
 def test_rescore_exam_reports_what_it_did_and_applies_new_marks(kit):
-    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
-    services.attempt_save_answer(
-        attempt=attempt,
-        exam_question=kit.eq["single"],
-        choice_ids=[kit.choices["single"][0].pk],
-        now=NOW,
-    )
-    services.attempt_submit(attempt=attempt, now=NOW)
+    attempt = kit.start()
+    kit.answer(attempt, "single", choices=[0])
+    play.submit(attempt, now=NOW)
     kit.eq["single"].marks = Decimal("7")
     kit.eq["single"].save()
     out, err = StringIO(), StringIO()
@@ -36,7 +31,7 @@ def test_rescore_exam_names_an_unknown_exam():
 
 
 def test_finalize_overdue_completes_and_counts(kit, monkeypatch):
-    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    attempt = kit.start()
     monkeypatch.setattr("attempts.services.timezone.now", lambda: NOW + timedelta(hours=2))
     out = StringIO()
     call_command("finalize_overdue", stdout=out)

@@ -29,24 +29,13 @@ from tests.factories import AttemptFactory, EnrollmentFactory, UserFactory
 D = Decimal
 
 
-def start(kit, user=None, now=NOW):
-    return services.attempt_start(user=user or kit.learner, exam=kit.exam, now=now)
-
-
-def answer(kit, attempt, name, *, choices=(), now=NOW, **kwargs):
-    ids = [kit.choices[name][i].pk for i in choices]
-    return services.attempt_save_answer(
-        attempt=attempt, exam_question=kit.eq[name], choice_ids=ids, now=now, **kwargs
-    )
-
-
 def answer_mixed(kit, attempt):
-    answer(kit, attempt, "single", choices=[0])  # key: +4 correct
-    answer(kit, attempt, "multiple", choices=[0, 1])  # 2 of 3 keys: 2 × 1 = +2 partial
-    answer(kit, attempt, "true_false", choices=[1])  # wrong: -1 incorrect
-    answer(kit, attempt, "numeric", number=D("9.84"))  # |9.84 - 9.81| <= 0.05: +4
-    answer(kit, attempt, "short", text="  paris ")  # normalised match: +4
-    answer(kit, attempt, "essay", text="Because gravity.")  # pending, 0
+    kit.answer(attempt, "single", choices=[0])  # key: +4 correct
+    kit.answer(attempt, "multiple", choices=[0, 1])  # 2 of 3 keys: 2 × 1 = +2 partial
+    kit.answer(attempt, "true_false", choices=[1])  # wrong: -1 incorrect
+    kit.answer(attempt, "numeric", number=D("9.84"))  # |9.84 - 9.81| <= 0.05: +4
+    kit.answer(attempt, "short", text="  paris ")  # normalised match: +4
+    kit.answer(attempt, "essay", text="Because gravity.")  # pending, 0
 
 
 def counts(attempt):
@@ -61,7 +50,7 @@ def counts(attempt):
 
 class TestStart:
     def test_starts_a_running_attempt_with_a_deadline(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         assert attempt.state == Attempt.State.RUNNING
         assert attempt.attempt_number == 1
         assert attempt.started_at == attempt.last_started_at == NOW
@@ -72,12 +61,12 @@ class TestStart:
     def test_untimed_exam_has_no_deadline(self, kit):
         Exam.objects.filter(pk=kit.exam.pk).update(duration=None)
         kit.exam.refresh_from_db()
-        assert start(kit).deadline_at is None
+        assert kit.start().deadline_at is None
 
     def test_starting_again_resumes_the_running_attempt(self, kit):
-        first = start(kit)
+        first = kit.start()
         later = NOW + timedelta(minutes=5)
-        again = start(kit, now=later)
+        again = kit.start(now=later)
         assert again.pk == first.pk
         assert again.last_started_at == later
         assert Attempt.objects.count() == 1
@@ -90,48 +79,48 @@ class TestStart:
             AttemptFactory(user=kit.learner, exam=kit.exam, state=Attempt.State.RUNNING)
 
         monkeypatch.setattr(services, "_check_may_start", competing_request_wins)
-        attempt = start(kit)
+        attempt = kit.start()
         assert Attempt.objects.filter(user=kit.learner, exam=kit.exam).count() == 1
         assert attempt.state == Attempt.State.RUNNING
 
     def test_refused_without_enrollment(self, kit):
         with pytest.raises(NotAllowedError, match="not actively enrolled"):
-            start(kit, user=UserFactory())
+            kit.start(UserFactory())
 
     @pytest.mark.parametrize("status", ["suspended", "completed", "expired"])
     def test_refused_unless_enrollment_is_active(self, kit, status):
         Enrollment.objects.filter(user=kit.learner).update(status=status)
         with pytest.raises(NotAllowedError):
-            start(kit)
+            kit.start()
 
     def test_refused_after_enrollment_expires(self, kit):
         Enrollment.objects.filter(user=kit.learner).update(expires_at=NOW - timedelta(hours=1))
         with pytest.raises(NotAllowedError):
-            start(kit)
+            kit.start()
 
     def test_refused_when_exam_is_not_published(self, kit):
         Exam.objects.filter(pk=kit.exam.pk).update(status=Exam.Status.DRAFT)
         kit.exam.refresh_from_db()
         with pytest.raises(ExamNotOpenError, match="not published"):
-            start(kit)
+            kit.start()
 
     @pytest.mark.parametrize("offset", [timedelta(days=-2), timedelta(days=31)])
     def test_refused_outside_the_window(self, kit, offset):
         with pytest.raises(ExamNotOpenError, match="not open"):
-            start(kit, now=NOW + offset)
+            kit.start(now=NOW + offset)
 
     def test_refused_past_max_attempts(self, kit):
         Exam.objects.filter(pk=kit.exam.pk).update(max_attempts=2)
         kit.exam.refresh_from_db()
         for n in range(2):
-            services.attempt_submit(attempt=start(kit, now=NOW + timedelta(hours=n)))
+            services.attempt_submit(attempt=kit.start(now=NOW + timedelta(hours=n)))
         with pytest.raises(AttemptLimitError, match="all 2 attempts"):
-            start(kit, now=NOW + timedelta(hours=3))
+            kit.start(now=NOW + timedelta(hours=3))
         assert Attempt.objects.filter(user=kit.learner).count() == 2
 
     def test_an_overdue_running_attempt_is_submitted_before_a_new_one(self, kit):
-        first = start(kit)
-        second = start(kit, now=NOW + timedelta(hours=2))
+        first = kit.start()
+        second = kit.start(now=NOW + timedelta(hours=2))
         first.refresh_from_db()
         assert first.state == Attempt.State.COMPLETED
         assert (second.attempt_number, second.state) == (2, Attempt.State.RUNNING)
@@ -139,9 +128,9 @@ class TestStart:
 
 class TestSaveAnswer:
     def test_upserts_one_row_per_question_and_sums_time(self, kit):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[1], time_spent_seconds=20)
-        saved = answer(kit, attempt, "single", choices=[0], time_spent_seconds=15, flagged=True)
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[1], time_spent_seconds=20)
+        saved = kit.answer(attempt, "single", choices=[0], time_spent_seconds=15, flagged=True)
         assert UserAnswer.objects.filter(attempt=attempt).count() == 1
         assert saved.time_spent_seconds == 35
         assert saved.is_flagged is True
@@ -153,7 +142,7 @@ class TestSaveAnswer:
         assert attempt.last_answer_at == NOW
 
     def test_rejects_a_choice_of_another_question(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         foreign = kit.choices["multiple"][0].pk
         with pytest.raises(InvalidAnswerError, match=f"Choice {foreign} does not belong") as err:
             services.attempt_save_answer(
@@ -164,34 +153,34 @@ class TestSaveAnswer:
 
     def test_rejects_two_choices_on_a_single_choice_question(self, kit):
         with pytest.raises(InvalidAnswerError, match="one option"):
-            answer(kit, start(kit), "single", choices=[0, 1])
+            kit.answer(kit.start(), "single", choices=[0, 1])
 
     def test_rejects_a_question_of_another_exam(self, kit):
         other = AttemptFactory(user=kit.learner, state=Attempt.State.RUNNING)
         with pytest.raises(InvalidAnswerError, match="not part"):
-            answer(kit, other, "single", choices=[0])
+            kit.answer(other, "single", choices=[0])
 
     def test_accepts_a_save_within_the_grace_after_the_deadline(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         late = attempt.deadline_at + services.DEADLINE_GRACE
-        assert answer(kit, attempt, "single", choices=[0], now=late).result == "correct"
+        assert kit.answer(attempt, "single", choices=[0], now=late).result == "correct"
 
     def test_refuses_a_save_after_the_grace(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         too_late = attempt.deadline_at + services.DEADLINE_GRACE + timedelta(seconds=1)
         with pytest.raises(DeadlinePassedError):
-            answer(kit, attempt, "single", choices=[0], now=too_late)
+            kit.answer(attempt, "single", choices=[0], now=too_late)
 
     def test_refuses_a_save_after_submit(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         services.attempt_submit(attempt=attempt, now=NOW)
         with pytest.raises(AttemptNotRunningError, match="completed"):
-            answer(kit, attempt, "single", choices=[0])
+            kit.answer(attempt, "single", choices=[0])
 
 
 class TestSubmit:
     def test_mixed_attempt_waits_for_its_essay(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         answer_mixed(kit, attempt)
         done = services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=30))
         # 4 + 2 - 1 + 4 + 4 + 0 = 13 of 24 = 54.1666… → 54.17 %
@@ -206,8 +195,8 @@ class TestSubmit:
     def test_unanswered_questions_get_rows_and_negative_marks_apply_only_to_wrong_answers(
         self, kit
     ):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[2])  # wrong: -1; five left blank: 0
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[2])  # wrong: -1; five left blank: 0
         done = services.attempt_submit(attempt=attempt)
         assert (done.score, done.percentage, done.passed) == (D("-1.00"), D("-4.17"), False)
         assert counts(done) == (0, 1, 0, 5, 0)
@@ -218,8 +207,8 @@ class TestSubmit:
     def test_bonus_question_gives_full_marks_but_counts_what_was_answered(self, kit):
         kit.eq["single"].is_bonus = True
         kit.eq["single"].save()
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[3])  # wrong, yet a bonus: +4
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[3])  # wrong, yet a bonus: +4
         done = services.attempt_submit(attempt=attempt)
         assert done.score == D("4.00")
         assert counts(done) == (0, 1, 0, 5, 0)
@@ -229,13 +218,13 @@ class TestSubmit:
     def test_unanswered_bonus_question_still_earns_its_marks(self, kit):
         kit.eq["true_false"].is_bonus = True
         kit.eq["true_false"].save()
-        done = services.attempt_submit(attempt=start(kit))
+        done = services.attempt_submit(attempt=kit.start())
         assert (done.score, done.percentage) == (D("4.00"), D("16.67"))
         assert done.unanswered_count == 6
 
     def test_second_submit_is_a_no_op_returning_the_stored_result(self, kit):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[0])
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
         first = services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=1))
         with CaptureQueriesContext(connection) as queries:
             second = services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=9))
@@ -250,7 +239,7 @@ class TestSubmit:
             services.attempt_submit(attempt=attempt)
 
     def test_count_identity_holds_after_submit(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         answer_mixed(kit, attempt)
         done = services.attempt_submit(attempt=attempt)
         assert sum(counts(done)) == done.total_questions == 6
@@ -258,11 +247,11 @@ class TestSubmit:
 
 class TestFinalizeOverdue:
     def test_completes_overdue_attempts_at_their_deadline(self, kit):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[0])
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
         other = UserFactory()
         EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=1))
-        fresh = start(kit, user=other, now=NOW + timedelta(minutes=50))
+        fresh = kit.start(other, now=NOW + timedelta(minutes=50))
         later = NOW + timedelta(minutes=61) + services.DEADLINE_GRACE
         assert services.attempts_finalize_overdue(now=later) == 1
         attempt.refresh_from_db()
@@ -277,7 +266,7 @@ class TestFinalizeOverdue:
 
 class TestEvaluate:
     def finished(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         answer_mixed(kit, attempt)
         services.attempt_submit(attempt=attempt)
         return attempt, UserAnswer.objects.get(attempt=attempt, exam_question=kit.eq["essay"])
@@ -329,16 +318,16 @@ class TestEvaluate:
             services.answer_evaluate(answer=single, evaluator=kit.instructor, marks=D("1"))
 
     def test_a_running_attempt_is_not_evaluated(self, kit):
-        attempt = start(kit)
-        essay = answer(kit, attempt, "essay", text="Draft")
+        attempt = kit.start()
+        essay = kit.answer(attempt, "essay", text="Draft")
         with pytest.raises(ConflictError, match="still running"):
             services.answer_evaluate(answer=essay, evaluator=kit.instructor, marks=D("1"))
 
 
 class TestRescore:
     def test_a_key_change_rescores_stored_answers_and_is_idempotent(self, kit):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[1])  # wrong under the old key: -1
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[1])  # wrong under the old key: -1
         services.attempt_submit(attempt=attempt)
         AnswerChoice.objects.filter(question=kit.eq["single"].question).update(is_correct=False)
         AnswerChoice.objects.filter(pk=kit.choices["single"][1].pk).update(is_correct=True)
@@ -360,8 +349,8 @@ class TestRescore:
             EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=1))
             del n
         for learner in learners:
-            attempt = start(kit, user=learner)
-            answer(kit, attempt, "single", choices=[0])
+            attempt = kit.start(learner)
+            kit.answer(attempt, "single", choices=[0])
             services.attempt_submit(attempt=attempt)
         kit.eq["single"].marks = D("10")
         kit.eq["single"].save()
@@ -380,8 +369,8 @@ class TestRankPopulation:
         kit.exam.refresh_from_db()
         made = []
         for n, choice in enumerate((first_choice, second_choice)):
-            attempt = start(kit, now=NOW + timedelta(hours=n))
-            answer(kit, attempt, "single", choices=[choice], now=NOW + timedelta(hours=n))
+            attempt = kit.start(now=NOW + timedelta(hours=n))
+            kit.answer(attempt, "single", choices=[choice], now=NOW + timedelta(hours=n))
             made.append(services.attempt_submit(attempt=attempt, now=NOW + timedelta(hours=n)))
         return [Attempt.objects.get(pk=a.pk).counts_for_rank for a in made]
 
@@ -400,15 +389,15 @@ class TestRankPopulation:
 
 class TestRunningTotals:
     def test_a_running_attempt_stores_its_counts_and_score_so_far(self, kit):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[0])  # +4
-        answer(kit, attempt, "true_false", choices=[1])  # -1
-        answer(kit, attempt, "essay", text="Draft")  # pending
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])  # +4
+        kit.answer(attempt, "true_false", choices=[1])  # -1
+        kit.answer(attempt, "essay", text="Draft")  # pending
         attempt.refresh_from_db()
         assert attempt.state == Attempt.State.RUNNING
         assert counts(attempt) == (1, 1, 0, 3, 1)
         # 4 - 1 = 3 of 24 = 12.5 %
         assert (attempt.score, attempt.percentage, attempt.passed) == (D("3.00"), D("12.50"), None)
-        answer(kit, attempt, "true_false", choices=[0])  # corrected: +4
+        kit.answer(attempt, "true_false", choices=[0])  # corrected: +4
         attempt.refresh_from_db()
         assert (attempt.correct_count, attempt.incorrect_count, attempt.score) == (2, 0, D("8.00"))

@@ -22,8 +22,8 @@ from django.utils.text import slugify
 from playwright.sync_api import Page, expect
 
 from assessments.models import Exam
-from attempts import services
 from attempts.models import Attempt
+from tests import play
 from tests.attempts.conftest import NOW
 from tests.factories import EnrollmentFactory, UserFactory
 
@@ -45,13 +45,6 @@ class Journey:
         return reverse("attempt-detail", args=[self.attempts[username].pk])
 
 
-def answer(kit, attempt, name, *, choices=(), now, **kwargs):
-    ids = [kit.choices[name][i].pk for i in choices]
-    return services.attempt_save_answer(
-        attempt=attempt, exam_question=kit.eq[name], choice_ids=ids, now=now, **kwargs
-    )
-
-
 @pytest.fixture
 def journey(transactional_db, live_server, kit) -> Journey:
     """Six attempts of the kit exam, started 5 minutes apart, the last one still running.
@@ -71,48 +64,46 @@ def journey(transactional_db, live_server, kit) -> Journey:
         if username != "ada":
             EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=2))
         at = start + timedelta(minutes=minute)
-        made[username] = services.attempt_start(user=learner, exam=kit.exam, now=at)
+        made[username] = kit.start(learner, now=at)
         return made[username], at
 
     def submit(username, at):
-        made[username] = services.attempt_submit(
-            attempt=made[username], now=at + timedelta(minutes=30)
-        )
+        made[username] = play.submit(made[username], now=at + timedelta(minutes=30))
 
     # ada: 4 correct, multiple and essay blank: 4 × 4 = 16 of 24 = 66.67 %, pass
     ada, at = attempt_of("ada", 0)
-    answer(kit, ada, "single", choices=[0], now=at)
-    answer(kit, ada, "true_false", choices=[0], now=at)
-    answer(kit, ada, "numeric", number=D("9.81"), now=at)
-    answer(kit, ada, "short", text="Paris", now=at)
+    kit.answer(ada, "single", choices=[0], now=at)
+    kit.answer(ada, "true_false", choices=[0], now=at)
+    kit.answer(ada, "numeric", number=D("9.81"), now=at)
+    kit.answer(ada, "short", text="Paris", now=at)
     submit("ada", at)
     # grace: single and true/false right: 8 of 24 = 33.33 %, fail
     grace, at = attempt_of("grace", 5)
-    answer(kit, grace, "single", choices=[0], now=at)
-    answer(kit, grace, "true_false", choices=[0], now=at)
+    kit.answer(grace, "single", choices=[0], now=at)
+    kit.answer(grace, "true_false", choices=[0], now=at)
     submit("grace", at)
     # alan: 4 - 1 + 4 = 7 of 24 = 29.17 %, fail
     alan, at = attempt_of("alan", 10)
-    answer(kit, alan, "single", choices=[0], now=at)
-    answer(kit, alan, "true_false", choices=[1], now=at)
-    answer(kit, alan, "numeric", number=D("9.81"), now=at)
+    kit.answer(alan, "single", choices=[0], now=at)
+    kit.answer(alan, "true_false", choices=[1], now=at)
+    kit.answer(alan, "numeric", number=D("9.81"), now=at)
     submit("alan", at)
     # linus: one wrong answer, negative marks: -1 of 24 = -4.17 %, fail
     linus, at = attempt_of("linus", 15)
-    answer(kit, linus, "single", choices=[2], now=at)
+    kit.answer(linus, "single", choices=[2], now=at)
     submit("linus", at)
     # barbara: 4 + 2 (2 of 3 keys, partial) - 1 + 4 + 4 + essay pending = 13, pending evaluation
     barbara, at = attempt_of("barbara", 20)
-    answer(kit, barbara, "single", choices=[0], now=at)
-    answer(kit, barbara, "multiple", choices=[0, 1], now=at)
-    answer(kit, barbara, "true_false", choices=[1], now=at)
-    answer(kit, barbara, "numeric", number=D("9.84"), now=at)
-    answer(kit, barbara, "short", text=" paris ", now=at)
-    answer(kit, barbara, "essay", text="Light bends because its speed changes.", now=at)
+    kit.answer(barbara, "single", choices=[0], now=at)
+    kit.answer(barbara, "multiple", choices=[0, 1], now=at)
+    kit.answer(barbara, "true_false", choices=[1], now=at)
+    kit.answer(barbara, "numeric", number=D("9.84"), now=at)
+    kit.answer(barbara, "short", text=" paris ", now=at)
+    kit.answer(barbara, "essay", text="Light bends because its speed changes.", now=at)
     submit("barbara", at)
     # edsger: started last, still running, one answer saved
     edsger, at = attempt_of("edsger", 25)
-    answer(kit, edsger, "single", choices=[0], now=at)
+    kit.answer(edsger, "single", choices=[0], now=at)
 
     states = {name: attempt.state for name, attempt in made.items()}
     assert states == {

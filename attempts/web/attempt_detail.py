@@ -1,33 +1,25 @@
-"""Attempt detail, essay evaluation and the evaluation queue.
+"""The attempt page: summary, statistics with charts, and every question with the learner's
+answer, the key and, for its reviewers, the forms of the essays awaiting marks.
 
-Who sees what is decided by the shared queryset methods: ``Attempt.objects.visible_to`` for
-the detail page (reviewers of the course and the learner who made the attempt; anyone else
-404), ``Attempt.objects.reviewable_by`` for the evaluation forms, the evaluate endpoint (404
-outside it) and the queue (learners get 403 there).
+Who sees it is decided by the shared queryset methods: ``Attempt.objects.visible_to`` for the
+page (reviewers of the course and the learner who made the attempt; anyone else 404),
+``Attempt.objects.reviewable_by`` for the evaluation forms on it. ``detail_context`` is also
+what ``attempts.web.evaluation`` shows again when marks are refused.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import ListView
 
 from assessments.models import ExamQuestion, Question
-from attempts.charts import stacked_outcomes
 from attempts.durations import format_hms
-from attempts.errors import AttemptError, ConflictError, NotAllowedError
-from attempts.forms import EvaluationForm
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import Outcome
-from attempts.services import answer_evaluate
 from attempts.statistics import (
     ZERO,
     AttemptStatistics,
@@ -35,7 +27,8 @@ from attempts.statistics import (
     QuestionRow,
     attempt_statistics,
 )
-from lms.views import ReviewerRequiredMixin
+from attempts.web.charts import stacked_outcomes
+from attempts.web.forms import EvaluationForm, evaluation_form
 
 DIFFICULTY_LABELS = {**dict(Question.Difficulty.choices), None: "Unlabelled"}
 # Text symbols next to each result, so that it never rests on colour alone.
@@ -46,22 +39,6 @@ RESULT_SYMBOLS = {
     Outcome.UNANSWERED: "–",
     Outcome.PENDING: "…",
 }
-
-
-def page_status(error: AttemptError) -> int:
-    """The status a page answers a refusal with: 403 not allowed, 409 a conflict with the
-    attempt's state, 400 a wrong input."""
-    if isinstance(error, NotAllowedError):
-        return 403
-    if isinstance(error, ConflictError):
-        return 409
-    return 400
-
-
-class SeeOther(HttpResponseRedirect):
-    """After a POST, GET the target (303): a reload never re-submits the marks."""
-
-    status_code = 303
 
 
 # ------------------------------------------------------------------------ loading (read side)
@@ -76,7 +53,8 @@ class Placement:
 
 
 def load_placements(attempt: Attempt) -> list[Placement]:
-    """Every question of the attempt's exam with its answer row, in four queries.
+    """Every question of the attempt's exam with its answer row: one query each for the exam
+    questions, their choices, the answers and their selected choices, whatever the exam's size.
 
     The exam's questions are the spine (question and subject joined, choices prefetched), and
     the answers (selected choices prefetched) are joined by ``exam_question_id``: a finished
@@ -175,11 +153,6 @@ class QuestionView:
     @property
     def is_evaluated(self) -> bool:
         return self.answer is not None and self.answer.evaluated_at is not None
-
-
-def evaluation_form(answer: UserAnswer, exam_question: ExamQuestion, data=None) -> EvaluationForm:
-    """The form of one answer; ids carry the answer's id so many forms share a page."""
-    return EvaluationForm(data, auto_id=f"answer{answer.pk}-%s", max_marks=exam_question.marks)
 
 
 def awaits_evaluation(attempt: Attempt, placement: Placement) -> bool:
@@ -317,7 +290,7 @@ def detail_context(
     }
 
 
-# --------------------------------------------------------------------------------- views
+# ------------------------------------------------------------------------------- the page
 
 
 class AttemptDetailView(LoginRequiredMixin, View):
@@ -326,8 +299,8 @@ class AttemptDetailView(LoginRequiredMixin, View):
     Who: reviewers of the course (with evaluation forms for essays awaiting marks) and the
     learner who made it (read-only); anyone else 404.
 
-    Queries, however many questions (11 at most, see the budget test): session, user, the
-    navigation's ``is_reviewer`` (none for staff), the attempt with a ``can_review`` flag,
+    Queries, the same however many questions (the budget tests count them): session, user,
+    the navigation's ``is_reviewer`` (none for staff), the attempt with a ``can_review`` flag,
     exam questions with question and subject, their choices, answers with evaluator, their
     selected choices, sections, subjects (none when no question has one), standing.
     """
@@ -346,112 +319,3 @@ class AttemptDetailView(LoginRequiredMixin, View):
         attempt = get_object_or_404(attempts, pk=pk)
         context = detail_context(attempt, can_evaluate=attempt.can_review, now=timezone.now())
         return render(request, self.template_name, context)
-
-
-class EvaluateAnswerView(LoginRequiredMixin, View):
-    """POST marks for one essay answer. Who: reviewers of the attempt's course (else 404).
-
-    Success: 303 to ``next`` when it is a local URL (the queue sends it), else to the
-    question on the attempt page. Refusal (the form's or the service's): the attempt page
-    again, status 400 (409 for a conflict such as a running attempt), with the message
-    beside the field it concerns and nothing saved.
-    """
-
-    http_method_names = ["post"]
-
-    def post(self, request, pk):
-        answers = UserAnswer.objects.filter(
-            attempt__in=Attempt.objects.reviewable_by(request.user)
-        ).select_related("exam_question")
-        answer = get_object_or_404(answers, pk=pk)
-        form = evaluation_form(answer, answer.exam_question, data=request.POST)
-        next_url = self.safe_next()
-        status = 400
-        if form.is_valid():
-            try:
-                marked = answer_evaluate(
-                    answer=answer,
-                    evaluator=request.user,
-                    marks=form.cleaned_data["marks"],
-                    comment=form.cleaned_data["comment"],
-                )
-            except AttemptError as error:
-                field = error.field if error.field in form.fields else None
-                form.add_error(field, error.message)
-                status = page_status(error)
-            else:
-                maximum = answer.exam_question.marks
-                messages.success(request, f"Marks saved: {marked.evaluated_marks} of {maximum}.")
-                detail = reverse("attempt-detail", args=[answer.attempt_id])
-                return SeeOther(next_url or f"{detail}#q{answer.exam_question_id}")
-        attempt = Attempt.objects.select_related("user", "exam__course").get(pk=answer.attempt_id)
-        context = detail_context(
-            attempt,
-            can_evaluate=True,
-            now=timezone.now(),
-            bound=(answer.pk, form),
-            next_url=next_url,
-        )
-        return render(request, AttemptDetailView.template_name, context, status=status)
-
-    def safe_next(self) -> str:
-        candidate = self.request.POST.get("next", "")
-        allowed = url_has_allowed_host_and_scheme(
-            candidate,
-            allowed_hosts={self.request.get_host()},
-            require_https=self.request.is_secure(),
-        )
-        return candidate if candidate and allowed else ""
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    answer: UserAnswer
-    form: EvaluationForm
-
-    @property
-    def form_label(self) -> str:
-        return f"Evaluate the essay of {self.answer.attempt.user.username}"
-
-
-class EvaluationQueueView(ReviewerRequiredMixin, ListView):
-    """Essays awaiting marks in the attempts the user may review, oldest first.
-
-    Who: admins and instructors (learners 403); each sees the answers of the courses they
-    review. Running attempts are left out: their essays can be marked only after submit.
-
-    Queries, whatever the page size: session, user, ``is_reviewer``, the count and the page
-    (answers with attempt, learner, exam and question joined).
-    """
-
-    template_name = "attempts/evaluation_queue.html"
-    paginate_by = 25
-    context_object_name = "answers"
-
-    def get_queryset(self):
-        return (
-            UserAnswer.objects.filter(
-                attempt__in=Attempt.objects.reviewable_by(self.request.user),
-                attempt__state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION],
-                result=Outcome.PENDING,
-            )
-            .select_related("attempt__user", "attempt__exam", "exam_question__question")
-            # Oldest first: the partial index ``useranswer_pending`` (updated_at) covers it.
-            .order_by("updated_at", "id")
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["items"] = [
-            QueueItem(answer, evaluation_form(answer, answer.exam_question))
-            for answer in context["answers"]
-        ]
-        context["next_url"] = self.request.get_full_path()
-        return context
-
-    def paginate_queryset(self, queryset, page_size):
-        # get_page(), not page(): a page number past the end (the last essay of the last page
-        # was just marked and ``next`` brings the reviewer back) shows the last page, not 404.
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()

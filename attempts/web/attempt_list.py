@@ -1,5 +1,6 @@
-"""Instructor pages over attempts. Who sees what is decided by the shared queryset methods:
-``Exam.objects.reviewable_by`` and ``Attempt.objects.reviewable_by`` (404 outside them)."""
+"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export), and a learner's
+own. Who sees what is decided by the shared queryset methods: ``Exam.objects.reviewable_by``
+and ``Attempt.objects.reviewable_by`` (404 outside them)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
@@ -10,11 +11,11 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from assessments.models import Exam
-from attempts.exports import csv_response, table_values, xlsx_response
-from attempts.filters import AttemptListFilter
 from attempts.models import Attempt
-from attempts.tables import AttemptTable
-from lms.views import ReviewerRequiredMixin
+from attempts.web.exports import csv_response, table_values, xlsx_response
+from attempts.web.filters import AttemptListFilter
+from attempts.web.permissions import ReviewerRequiredMixin
+from attempts.web.tables import AttemptTable
 
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
 

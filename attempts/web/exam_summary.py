@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from assessments.models import Exam
-from attempts.charts import histogram
 from attempts.reports import exam_summary
-from lms.views import ReviewerRequiredMixin
+from attempts.web.charts import histogram
+from attempts.web.permissions import ReviewerRequiredMixin
 
 
 class ExamSummaryView(ReviewerRequiredMixin, TemplateView):

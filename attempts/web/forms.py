@@ -6,6 +6,9 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator
 
+from assessments.models import ExamQuestion
+from attempts.models import UserAnswer
+
 
 class EvaluationForm(forms.Form):
     """Marks and a comment for one essay answer (``attempts.services.answer_evaluate``).
@@ -33,3 +36,8 @@ class EvaluationForm(forms.Form):
         message = f"Award between 0 and {max_marks} marks."
         marks.error_messages.update(min_value=message, max_value=message)
         marks.help_text = f"0 to {max_marks}, in steps of 0.01."
+
+
+def evaluation_form(answer: UserAnswer, exam_question: ExamQuestion, data=None) -> EvaluationForm:
+    """The form of one answer; ids carry the answer's id so many forms share a page."""
+    return EvaluationForm(data, auto_id=f"answer{answer.pk}-%s", max_marks=exam_question.marks)

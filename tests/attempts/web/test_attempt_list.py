@@ -1,4 +1,5 @@
-"""The instructor's attempt list of an exam: who sees it, filters, sorting, export, budget."""
+"""The attempt lists (attempts/web/attempt_list.py): an exam's for its reviewers (who sees it,
+filters, sorting, export, budget) and a learner's own."""
 
 import csv
 import io
@@ -313,7 +314,7 @@ class TestExport:
 class TestQueryBudget:
     @pytest.mark.parametrize("n", [1, 50])
     def test_a_page_costs_the_same_whatever_its_rows(
-        self, client, exam, teacher, n, django_assert_max_num_queries
+        self, client, exam, teacher, n, django_assert_num_queries
     ):
         for i in range(n):
             make_attempt(
@@ -322,7 +323,7 @@ class TestQueryBudget:
         client.force_login(teacher)
         # session, user, is-reviewer check, exam, the exam's rank table (one grouped query),
         # page of attempts with their users
-        with django_assert_max_num_queries(6):
+        with django_assert_num_queries(6):
             response = client.get(url(exam, "?sort=-score"))
         assert len(rows(response)) == n
 
@@ -345,3 +346,14 @@ class TestRankTable:
             record = row.record
             if record.state == Attempt.State.COMPLETED:
                 assert row.get_cell_value("rank") == standing(record).rank
+
+
+class TestMyAttempts:
+    def test_a_learner_sees_only_their_own_attempts(self, client):
+        ada = UserFactory(username="ada")
+        AttemptFactory(user=ada, exam=ExamFactory(title="Mine"))
+        AttemptFactory(exam=ExamFactory(title="Someone else's"))
+        client.force_login(ada)
+        html = client.get("/my/attempts/").content.decode()
+        assert "Mine" in html
+        assert "Someone else" not in html

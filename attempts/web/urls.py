@@ -1,0 +1,27 @@
+"""URLs of the pages. Templates and tests reverse them by name: the names do not change."""
+
+from django.urls import path
+
+from attempts.web import attempt_detail, attempt_list, courses, evaluation, exam_summary
+
+urlpatterns = [
+    path("courses/", courses.CourseListView.as_view(), name="courses"),
+    path(
+        "exams/<int:exam_id>/attempts/",
+        attempt_list.ExamAttemptListView.as_view(),
+        name="exam-attempts",
+    ),
+    path(
+        "exams/<int:exam_id>/summary/",
+        exam_summary.ExamSummaryView.as_view(),
+        name="exam-summary",
+    ),
+    path("attempts/<int:pk>/", attempt_detail.AttemptDetailView.as_view(), name="attempt-detail"),
+    path(
+        "answers/<int:pk>/evaluate/",
+        evaluation.EvaluateAnswerView.as_view(),
+        name="answer-evaluate",
+    ),
+    path("evaluations/", evaluation.EvaluationQueueView.as_view(), name="evaluation-queue"),
+    path("my/attempts/", attempt_list.MyAttemptListView.as_view(), name="my-attempts"),
+]
