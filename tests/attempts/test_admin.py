@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
-from attempts import services
 from attempts.models import Attempt, AttemptEvent
-from tests.attempts.conftest import NOW
+from tests import play
+from tests.play import NOW
 
 D = Decimal
 State = Attempt.State
@@ -26,14 +26,9 @@ def url(model, view, *args):
 
 def finished(kit, *, single=0):
     """The learner's attempt with the single choice question answered (choice ``single``)."""
-    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
-    services.attempt_save_answer(
-        attempt=attempt,
-        exam_question=kit.eq["single"],
-        choice_ids=[kit.choices["single"][single].pk],
-        now=NOW,
-    )
-    return services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
+    attempt = kit.start()
+    kit.answer(attempt, "single", choices=[single])
+    return play.submit(attempt, now=NOW + timedelta(minutes=5))
 
 
 def exam_question_form(eq, **changes):
@@ -54,7 +49,7 @@ def exam_question_form(eq, **changes):
 
 class TestAttemptsAreReadOnly:
     def test_a_post_that_tries_to_change_the_state_changes_nothing(self, admin_client, kit):
-        attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+        attempt = kit.start()
         events = AttemptEvent.objects.count()
 
         response = admin_client.post(
@@ -85,7 +80,7 @@ class TestAttemptsAreReadOnly:
 
 class TestActions:
     def test_finalize_now_completes_running_attempts_and_records_who(self, admin_client, kit):
-        running = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+        running = kit.start()
 
         response = admin_client.post(
             url(Attempt, "changelist"),

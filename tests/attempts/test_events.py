@@ -15,8 +15,8 @@ from assessments.models import AnswerChoice
 from attempts import services
 from attempts.errors import AttemptNotRunningError
 from attempts.models import Attempt, AttemptEvent
-from tests.attempts.conftest import NOW
 from tests.factories import EnrollmentFactory, StaffFactory, UserFactory
+from tests.play import NOW
 
 D = Decimal
 Kind = AttemptEvent.Kind
@@ -33,22 +33,11 @@ def events(attempt=None):
     ]
 
 
-def start(kit, now=NOW):
-    return services.attempt_start(user=kit.learner, exam=kit.exam, now=now)
-
-
-def save(kit, attempt, name, *, choices=(), now=NOW, **kwargs):
-    ids = [kit.choices[name][i].pk for i in choices]
-    return services.attempt_save_answer(
-        attempt=attempt, exam_question=kit.eq[name], choice_ids=ids, now=now, **kwargs
-    )
-
-
 def submitted_with_essay(kit):
     """Single right (+4), essay answered (pending), the rest unanswered: 4.00, pending."""
-    attempt = start(kit)
-    save(kit, attempt, "single", choices=[0])
-    save(kit, attempt, "essay", text="Because gravity.")
+    attempt = kit.start()
+    kit.answer(attempt, "single", choices=[0])
+    kit.answer(attempt, "essay", text="Because gravity.")
     return services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
 
 
@@ -56,17 +45,17 @@ class TestStartAndResume:
     def test_a_start_records_started_from_nothing(self, kit):
         assert events() == []
 
-        attempt = start(kit)
+        attempt = kit.start()
 
         assert events() == [(Kind.STARTED, None, State.RUNNING, None, D("0"), kit.learner.pk)]
         assert AttemptEvent.objects.get().at == NOW
         assert AttemptEvent.objects.get().attempt == attempt
 
     def test_a_second_start_resumes_and_records_resumed(self, kit):
-        attempt = start(kit)
-        save(kit, attempt, "single", choices=[0])
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
 
-        start(kit, now=NOW + timedelta(minutes=1))
+        kit.start(now=NOW + timedelta(minutes=1))
 
         assert events()[-1] == (
             Kind.RESUMED,
@@ -84,7 +73,7 @@ class TestStartAndResume:
         assert events() == [(Kind.OPENED, None, State.NOT_STARTED, None, D("0"), kit.learner.pk)]
 
         later = NOW + timedelta(minutes=10)
-        started = start(kit, now=later)
+        started = kit.start(now=later)
 
         assert started.pk == opened.pk  # the opened attempt is started, not a new one
         assert (started.state, started.started_at) == (State.RUNNING, later)
@@ -107,11 +96,11 @@ class TestStartAndResume:
 
 class TestAnswersWhileRunning:
     def test_each_save_records_the_live_score_before_and_after(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
 
-        save(kit, attempt, "single", choices=[0])  # +4
-        save(kit, attempt, "true_false", choices=[1])  # -1
-        save(kit, attempt, "single", choices=[2])  # was +4, now -1
+        kit.answer(attempt, "single", choices=[0])  # +4
+        kit.answer(attempt, "true_false", choices=[1])  # -1
+        kit.answer(attempt, "single", choices=[2])  # was +4, now -1
 
         saved = [e for e in events() if e[0] == Kind.ANSWER_SAVED]
         assert [(e[3], e[4]) for e in saved] == [
@@ -127,20 +116,20 @@ class TestAnswersWhileRunning:
         }
 
     def test_a_refused_save_records_nothing(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         services.attempt_submit(attempt=attempt, now=NOW)
         before = len(events())
 
         with pytest.raises(AttemptNotRunningError):
-            save(kit, attempt, "single", choices=[0])
+            kit.answer(attempt, "single", choices=[0])
 
         assert len(events()) == before
 
 
 class TestSubmitAndFinalize:
     def test_submit_records_running_to_its_final_state(self, kit):
-        attempt = start(kit)
-        save(kit, attempt, "single", choices=[0])
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
 
         services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
 
@@ -154,7 +143,7 @@ class TestSubmitAndFinalize:
         )
 
     def test_a_second_submit_records_nothing(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         services.attempt_submit(attempt=attempt, now=NOW)
         before = len(events())
 
@@ -169,9 +158,9 @@ class TestSubmitAndFinalize:
     def test_the_overdue_finalizer_records_one_event_per_attempt_without_an_actor(self, kit):
         other = UserFactory()
         EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=2))
-        first = start(kit)
-        second = services.attempt_start(user=other, exam=kit.exam, now=NOW)
-        save(kit, first, "single", choices=[0])
+        first = kit.start()
+        second = kit.start(other)
+        kit.answer(first, "single", choices=[0])
 
         done = services.attempts_finalize_overdue(now=NOW + timedelta(hours=2))
 
@@ -185,7 +174,7 @@ class TestSubmitAndFinalize:
 
     def test_finalize_now_closes_running_attempts_and_names_the_admin(self, kit):
         admin = StaffFactory()
-        attempt = start(kit)
+        attempt = kit.start()
         later = NOW + timedelta(minutes=20)
 
         done = services.attempts_finalize(attempt_ids=[attempt.pk], actor=admin, now=later)
@@ -196,7 +185,7 @@ class TestSubmitAndFinalize:
                                 D("0"), admin.pk)  # fmt: skip
 
     def test_finalize_now_leaves_finished_attempts_alone(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         services.attempt_submit(attempt=attempt, now=NOW)
         before = len(events())
 
@@ -247,13 +236,13 @@ class TestEvaluate:
 
 class TestRescore:
     def test_only_attempts_whose_result_changed_get_an_event(self, kit):
-        right = start(kit)
-        save(kit, right, "single", choices=[0])
+        right = kit.start()
+        kit.answer(right, "single", choices=[0])
         services.attempt_submit(attempt=right, now=NOW)
         other = UserFactory()
         EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=2))
-        untouched = services.attempt_start(user=other, exam=kit.exam, now=NOW)
-        save(kit, untouched, "numeric", number=D("9.81"))
+        untouched = kit.start(other)
+        kit.answer(untouched, "numeric", number=D("9.81"))
         services.attempt_submit(attempt=untouched, now=NOW)
         before = len(events())
         # The key of the single choice question moves from choice 0 to choice 1: only the
@@ -272,7 +261,7 @@ class TestRescore:
         assert len(events()) == before + 1
 
     def test_a_rescore_that_changes_nothing_records_nothing(self, kit):
-        attempt = start(kit)
+        attempt = kit.start()
         services.attempt_submit(attempt=attempt, now=NOW)
         before = len(events())
 
@@ -282,8 +271,8 @@ class TestRescore:
         assert len(events()) == before
 
     def test_rescoring_selected_attempts_records_their_change(self, kit):
-        attempt = start(kit)
-        save(kit, attempt, "single", choices=[0])
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
         services.attempt_submit(attempt=attempt, now=NOW)
         type(kit.eq["single"]).objects.filter(pk=kit.eq["single"].pk).update(marks=D("6"))
 
@@ -303,7 +292,7 @@ def test_an_event_is_written_in_the_same_transaction_as_the_change(kit):
 
     def start_then_fail():
         with transaction.atomic():
-            start(kit)
+            kit.start()
             assert len(events()) == 1
             raise Abort
 

@@ -6,7 +6,7 @@ SQLite and PostgreSQL issue the same statements (the savepoints are Django's ato
 from datetime import timedelta
 
 from attempts import services
-from tests.attempts.conftest import NOW
+from tests.play import NOW
 
 
 def test_start(kit, django_assert_num_queries):
@@ -18,14 +18,14 @@ def test_start(kit, django_assert_num_queries):
 
 
 def test_resume(kit, django_assert_num_queries):
-    services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    kit.start()
     # savepoint, the running attempt, update last_started_at, insert the event, release.
     with django_assert_num_queries(5):
         services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW + timedelta(minutes=1))
 
 
 def test_save_a_new_answer(kit, django_assert_num_queries):
-    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    attempt = kit.start()
     eq = kit.eq["single"]
     eq.question  # noqa: B018 (loaded by the caller, as the views do)
     # savepoint, lock the attempt row, the question's choices (check and key), the existing
@@ -38,12 +38,10 @@ def test_save_a_new_answer(kit, django_assert_num_queries):
 
 
 def test_replace_an_answer(kit, django_assert_num_queries):
-    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    attempt = kit.start()
     eq = kit.eq["single"]
     choices = kit.choices["single"]
-    services.attempt_save_answer(
-        attempt=attempt, exam_question=eq, choice_ids=[choices[0].pk], now=NOW
-    )
+    kit.answer(attempt, "single", choices=[0])
     # savepoint, lock the attempt row, the choices, the existing answer, update it, its
     # selected choices, delete the dropped one, add the new one, update the running totals,
     # insert the event, release.
@@ -54,7 +52,7 @@ def test_replace_an_answer(kit, django_assert_num_queries):
 
 
 def test_submit(kit, django_assert_num_queries):
-    attempt = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
+    attempt = kit.start()
     # savepoint, the conditional state update, the exam questions with their questions, their
     # keys, the stored answers, their selected choices, the attempt's stored result, insert
     # the unanswered rows, update the result, insert the event, the rank population, the
