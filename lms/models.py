@@ -48,6 +48,13 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
     @property
+    def is_admin(self) -> bool:
+        """A staff account (``lms.access.is_admin``), for templates."""
+        from lms import access
+
+        return access.is_admin(self)
+
+    @property
     def is_reviewer(self) -> bool:
         """An admin or an instructor (``lms.access.is_reviewer``), for templates."""
         from lms import access

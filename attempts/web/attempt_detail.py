@@ -276,7 +276,10 @@ def detail_context(
         ),
     ]
     refused = next((q for q in questions if bound and q.form is bound[1]), None)
+    # The audit trail is for reviewers; a learner's page stays about their answers.
+    history = list(attempt.events.select_related("actor").order_by("id")) if can_evaluate else None
     return {
+        "history": history,
         "attempt": attempt,
         "can_evaluate": can_evaluate,
         "stats": stats,
@@ -302,7 +305,8 @@ class AttemptDetailView(LoginRequiredMixin, View):
     Queries, the same however many questions (the budget tests count them): session, user,
     the navigation's ``is_reviewer`` (none for staff), the attempt with a ``can_review`` flag,
     exam questions with question and subject, their choices, answers with evaluator, their
-    selected choices, sections, subjects (none when no question has one), standing.
+    selected choices, sections, subjects (none when no question has one), standing, and for
+    reviewers the attempt's history (its events with their actors).
     """
 
     template_name = "attempts/attempt_detail.html"

@@ -15,6 +15,7 @@ from attempts.models import Attempt
 from attempts.web.exports import csv_response, table_values, xlsx_response
 from attempts.web.filters import AttemptListFilter
 from attempts.web.permissions import ReviewerRequiredMixin
+from attempts.web.rescore import rescore_banner
 from attempts.web.tables import AttemptTable
 
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
@@ -68,7 +69,12 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         params = self.request.GET.copy()
         params.pop("page", None)
         params.pop("export", None)
-        context.update(exam=self.get_exam(), query=params.urlencode())
+        context.update(
+            exam=self.get_exam(),
+            query=params.urlencode(),
+            rescore=rescore_banner(self.get_exam()),
+            rescore_from="attempts",
+        )
         return context
 
 

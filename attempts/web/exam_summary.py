@@ -12,6 +12,7 @@ from assessments.models import Exam
 from attempts.reports import exam_summary
 from attempts.web.charts import histogram
 from attempts.web.permissions import ReviewerRequiredMixin
+from attempts.web.rescore import rescore_banner
 
 
 class ExamSummaryView(ReviewerRequiredMixin, TemplateView):
@@ -26,4 +27,6 @@ class ExamSummaryView(ReviewerRequiredMixin, TemplateView):
             "exam": exam,
             "summary": summary,
             "histogram": histogram(summary.histogram_rows()),
+            "rescore": rescore_banner(exam),
+            "rescore_from": "summary",
         }

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from attempts.web import attempt_detail, attempt_list, courses, evaluation, exam_summary
+from attempts.web import (
+    attempt_detail,
+    attempt_list,
+    courses,
+    evaluation,
+    exam_summary,
+    rescore,
+)
 
 urlpatterns = [
     path("courses/", courses.CourseListView.as_view(), name="courses"),
@@ -16,6 +23,7 @@ urlpatterns = [
         exam_summary.ExamSummaryView.as_view(),
         name="exam-summary",
     ),
+    path("exams/<int:exam_id>/rescore/", rescore.ExamRescoreView.as_view(), name="exam-rescore"),
     path("attempts/<int:pk>/", attempt_detail.AttemptDetailView.as_view(), name="attempt-detail"),
     path(
         "answers/<int:pk>/evaluate/",

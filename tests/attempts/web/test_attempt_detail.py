@@ -325,8 +325,9 @@ class TestQueryBudgets:
         for attempt in (small, large):
             # session, user, is_reviewer (navigation; an instructor is not staff), the attempt
             # with its can_review flag, exam questions + question + subject, their choices,
-            # answers + evaluator, their selected choices, sections, subjects, standing
-            with django_assert_num_queries(11):
+            # answers + evaluator, their selected choices, sections, subjects, standing, the
+            # history (events + actor)
+            with django_assert_num_queries(12):
                 response = client.get(detail_url(attempt))
             assert response.status_code == 200
             assert len(response.context["questions"]) == attempt.total_questions
@@ -340,6 +341,6 @@ class TestQueryBudgets:
         # the queries of a submitted attempt but subjects (no question of the kit has one):
         # session, user, is_reviewer, the attempt with its can_review flag, exam questions +
         # question + subject, their choices, answers + evaluator, their selected choices,
-        # sections, standing
-        with django_assert_num_queries(10):
+        # sections, standing, the history (events + actor)
+        with django_assert_num_queries(11):
             assert client.get(detail_url(attempt)).status_code == 200

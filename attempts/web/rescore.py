@@ -1,0 +1,42 @@
+"""Rescoring an exam from its pages, after its marks or key changed.
+
+Who: reviewers of the exam (``Exam.objects.reviewable_by``; another course's exam is a 404,
+learners 403). The banner that offers it (``rescore_banner``) shows on the exam's attempt list
+and summary while finished attempts were scored before the marking last changed
+(``Exam.marking_changed_at``); the rescore goes through ``attempts.services.exam_rescore``,
+as the admin's button and ``manage.py rescore_exam`` do, and records its events.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+
+from assessments.models import Exam
+from attempts.models import Attempt
+from attempts.services import exam_rescore
+from attempts.web.evaluation import SeeOther
+from attempts.web.permissions import ReviewerRequiredMixin
+
+
+def rescore_banner(exam: Exam) -> dict | None:
+    """What ``_partials/rescore_banner.html`` shows, or None when every result is up to date
+    (no query then: an exam whose marking did not change has no stale attempts)."""
+    stale = Attempt.objects.stale_after_marking_change(exam).count()
+    if not stale:
+        return None
+    return {"exam": exam, "stale": stale, "changed_at": exam.marking_changed_at}
+
+
+class ExamRescoreView(ReviewerRequiredMixin, View):
+    """POST: rescore every finished attempt of the exam, then back to the page it came from
+    (303), with a message saying how many attempts were rescored."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, exam_id):
+        exam = get_object_or_404(Exam.objects.reviewable_by(request.user), pk=exam_id)
+        done = exam_rescore(exam=exam, actor=request.user)
+        messages.success(request, f"Rescored {done} finished attempt(s) of “{exam.title}”.")
+        back = request.POST.get("from") == "summary"
+        return SeeOther(reverse("exam-summary" if back else "exam-attempts", args=[exam.pk]))
