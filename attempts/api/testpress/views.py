@@ -25,6 +25,7 @@ from rest_framework_simplejwt import views as jwt_views
 from assessments.models import Exam
 from attempts.api.permissions import IsReviewer, ReviewerObjectMixin
 from attempts.api.schema import NOT_A_REVIEWER, UNAUTHORIZED, detail_error, field_errors
+from attempts.api.testpress.errors import ERROR_STATUSES
 from attempts.api.testpress.filters import AdminAttemptFilter
 from attempts.api.testpress.pagination import TestpressPagination, UserAnswersPagination
 from attempts.api.testpress.serializers import (
@@ -55,6 +56,7 @@ DETAIL_ERRORS = {401: UNAUTHORIZED, 403: NOT_A_REVIEWER, 404: NOT_FOUND}
 # not a docstring: drf-spectacular would document the views that have none with it.)
 class TestpressView:
     permission_classes = [IsReviewer]
+    error_statuses = ERROR_STATUSES
 
 
 @extend_schema(
