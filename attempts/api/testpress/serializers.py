@@ -55,7 +55,10 @@ def _datetime(value):
 
 
 def score_field(**kwargs):
-    return serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True, **kwargs)
+    """A decimal rendered as a string with 2 decimals (Testpress sends marks as strings)."""
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=True, read_only=True, **kwargs
+    )
 
 
 def number_field(**kwargs):
@@ -395,6 +398,7 @@ class AdminExamSerializer(serializers.ModelSerializer):
             "rank_policy",
         ]
         read_only_fields = fields
+        extra_kwargs = {"pass_percentage": {"coerce_to_string": True}}  # "50.00"
 
     def get_duration(self, exam) -> str | None:
         return format_hms(exam.duration)

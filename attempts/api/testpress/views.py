@@ -3,7 +3,9 @@
 Admins and instructors call it (``IsReviewer``: ``lms.access.is_reviewer``); each sees what
 ``reviewable_by`` gives them: admins every attempt, exam and user, instructors those of the
 courses they teach (another id is a 404). Learners get 403; anonymous requests 401 with
-``WWW-Authenticate``. The token endpoints are open to everyone.
+``WWW-Authenticate: JWT realm="api"``. Requests authenticate with Testpress's header
+(``authentication``: ``JWT <token>`` or ``Bearer <token>``) or a session; a domain refusal
+takes Testpress's status (``errors``). The token endpoints are open to everyone.
 
 The view classes carry no docstring on purpose: DRF shows a view's docstring in its OPTIONS
 answer and its browsable page, which stay as they were; ``extend_schema`` documents them.
@@ -24,7 +26,17 @@ from rest_framework_simplejwt import views as jwt_views
 
 from assessments.models import Exam
 from attempts.api.permissions import IsReviewer, ReviewerObjectMixin
-from attempts.api.schema import NOT_A_REVIEWER, UNAUTHORIZED, detail_error, field_errors
+from attempts.api.schema import (
+    NOT_A_REVIEWER,
+    UNAUTHORIZED,
+    contract_tag,
+    detail_error,
+    field_errors,
+)
+from attempts.api.testpress.authentication import (
+    AUTHENTICATION_CLASSES,
+    TestpressJWTAuthentication,
+)
 from attempts.api.testpress.errors import ERROR_STATUSES
 from attempts.api.testpress.filters import AdminAttemptFilter
 from attempts.api.testpress.pagination import TestpressPagination, UserAnswersPagination
@@ -39,6 +51,12 @@ from attempts.models import Attempt, UserAnswer
 from attempts.statistics import attempt_statistics
 from lms.models import User
 
+TAG = contract_tag(
+    "Testpress admin API",
+    "Admin attempts API, compatible with Testpress's `/api/v2.5/admin/attempts/` and "
+    "`/api/v3/admin/attempts/<id>/user_answers/`. Authenticate with "
+    "`POST /api/v2.5/auth-token/` and send `Authorization: JWT <token>` (or `Bearer`).",
+)
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Attempt id.")
 
 FIELD_ERRORS = field_errors(
@@ -52,15 +70,16 @@ LIST_ERRORS = {400: FIELD_ERRORS, 401: UNAUTHORIZED, 403: NOT_A_REVIEWER, 404: N
 DETAIL_ERRORS = {401: UNAUTHORIZED, 403: NOT_A_REVIEWER, 404: NOT_FOUND}
 
 
-# What every Testpress endpoint of a reviewer shares, mixed in before DRF's view. (A comment,
-# not a docstring: drf-spectacular would document the views that have none with it.)
-class TestpressView:
+# What every admin endpoint shares, mixed in before DRF's view. (A comment, not a docstring:
+# drf-spectacular would document the views that have none with it.)
+class TestpressAdminView:
+    authentication_classes = AUTHENTICATION_CLASSES
     permission_classes = [IsReviewer]
     error_statuses = ERROR_STATUSES
 
 
 @extend_schema(
-    tags=["attempts"],
+    tags=[TAG],
     summary="List attempts",
     description=(
         "Attempts visible to the caller (all for admins, their courses' for instructors), "
@@ -70,7 +89,7 @@ class TestpressView:
     ),
     responses={200: AdminAttemptSerializer(many=True), **LIST_ERRORS},
 )
-class AdminAttemptList(TestpressView, generics.ListAPIView):
+class AdminAttemptList(TestpressAdminView, generics.ListAPIView):
     serializer_class = AdminAttemptSerializer
     filterset_class = AdminAttemptFilter
     pagination_class = TestpressPagination
@@ -83,14 +102,14 @@ class AdminAttemptList(TestpressView, generics.ListAPIView):
 
 
 @extend_schema(
-    tags=["attempts"],
+    tags=[TAG],
     summary="Get a single attempt",
     description="The list fields plus rank, percentile and the statistics by section, subject "
     "(ancestors included, summing their subtree) and difficulty level.",
     parameters=[ID_PARAMETER],
     responses={200: AdminAttemptDetailSerializer, **DETAIL_ERRORS},
 )
-class AdminAttemptDetail(TestpressView, ReviewerObjectMixin, generics.RetrieveAPIView):
+class AdminAttemptDetail(TestpressAdminView, ReviewerObjectMixin, generics.RetrieveAPIView):
     serializer_class = AdminAttemptDetailSerializer
 
     def get_object(self):
@@ -109,7 +128,7 @@ class AdminAttemptDetail(TestpressView, ReviewerObjectMixin, generics.RetrieveAP
 
 
 @extend_schema(
-    tags=["attempts"],
+    tags=[TAG],
     summary="Get the student responses of an attempt",
     description="Paginated by answer (250 a page). `exam_questions` holds the questions of "
     "the answers on this page, with their choices.",
@@ -133,7 +152,7 @@ class AdminAttemptDetail(TestpressView, ReviewerObjectMixin, generics.RetrieveAP
         **DETAIL_ERRORS,
     },
 )
-class AdminAttemptUserAnswers(TestpressView, ReviewerObjectMixin, generics.GenericAPIView):
+class AdminAttemptUserAnswers(TestpressAdminView, ReviewerObjectMixin, generics.GenericAPIView):
     pagination_class = UserAnswersPagination
     serializer_class = UserAnswersPageSerializer
     filter_backends = []
@@ -162,9 +181,9 @@ class AdminAttemptUserAnswers(TestpressView, ReviewerObjectMixin, generics.Gener
 
 
 @extend_schema(
-    tags=["exams"], summary="Get an exam", responses={200: AdminExamSerializer, **DETAIL_ERRORS}
+    tags=[TAG], summary="Get an exam", responses={200: AdminExamSerializer, **DETAIL_ERRORS}
 )
-class AdminExamDetail(TestpressView, generics.RetrieveAPIView):
+class AdminExamDetail(TestpressAdminView, generics.RetrieveAPIView):
     serializer_class = AdminExamSerializer
 
     def get_queryset(self):
@@ -172,11 +191,11 @@ class AdminExamDetail(TestpressView, generics.RetrieveAPIView):
 
 
 @extend_schema(
-    tags=["users"],
+    tags=[TAG],
     summary="Get a user (learners of the caller's courses)",
     responses={200: AdminUserSerializer, **DETAIL_ERRORS},
 )
-class AdminUserDetail(TestpressView, generics.RetrieveAPIView):
+class AdminUserDetail(TestpressAdminView, generics.RetrieveAPIView):
     serializer_class = AdminUserSerializer
 
     def get_queryset(self):
@@ -196,26 +215,35 @@ def documented(summary, ok=TOKEN):
     """simplejwt's views with the answers they really give in the OpenAPI schema."""
     return extend_schema_view(
         post=extend_schema(
-            tags=["auth"],
+            tags=[TAG],
             summary=summary,
             responses={200: ok, 400: BAD_REQUEST, 401: REFUSED},
         )
     )
 
 
+# The token views take no authentication (simplejwt's); a refused login or token is a 401
+# whose challenge simplejwt takes from the global setting: Testpress's clients get theirs.
+class TestpressTokenView:
+    error_statuses = ERROR_STATUSES
+
+    def get_authenticate_header(self, request):
+        return TestpressJWTAuthentication().authenticate_header(request)
+
+
 # simplejwt's views under their own names (DRF shows the name and docstring in OPTIONS).
 @documented("Get a token with username and password")
-class TokenObtainSlidingView(jwt_views.TokenObtainSlidingView):
+class TokenObtainSlidingView(TestpressTokenView, jwt_views.TokenObtainSlidingView):
     __doc__ = jwt_views.TokenObtainSlidingView.__doc__
 
 
 @documented("Renew a token before its refresh limit")
-class TokenRefreshSlidingView(jwt_views.TokenRefreshSlidingView):
+class TokenRefreshSlidingView(TestpressTokenView, jwt_views.TokenRefreshSlidingView):
     __doc__ = jwt_views.TokenRefreshSlidingView.__doc__
 
 
 @documented(
     "Check a token", ok=OpenApiResponse(OpenApiTypes.OBJECT, description="Valid: an empty object.")
 )
-class TokenVerifyView(jwt_views.TokenVerifyView):
+class TokenVerifyView(TestpressTokenView, jwt_views.TokenVerifyView):
     __doc__ = jwt_views.TokenVerifyView.__doc__

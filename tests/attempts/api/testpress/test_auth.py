@@ -4,6 +4,7 @@
 
 import pytest
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import SlidingToken
 
 from tests.attempts.api.testpress.contract import (
     LIST_URL,
@@ -13,8 +14,10 @@ from tests.attempts.api.testpress.contract import (
     answers_url,
     detail_url,
     exam_url,
+    jwt_client,
     user_url,
 )
+from tests.attempts.api.testpress.play import thirteen_of_24
 
 
 class TestAuthToken:
@@ -112,3 +115,59 @@ class TestAuthentication:
     def test_a_garbage_token_is_401(self, db):
         response = APIClient().get(LIST_URL, HTTP_AUTHORIZATION="JWT not-a-token")
         assert response.status_code == 401
+
+
+class TestJWTPrefix:
+    """``JWT <token>`` is Testpress's prefix, accepted by its authentication class while the
+    global ``SIMPLE_JWT["AUTH_HEADER_TYPES"]`` names ``Bearer`` only."""
+
+    ENDPOINTS = {
+        "list": lambda attempt: LIST_URL,
+        "detail": lambda attempt: detail_url(attempt.pk),
+        "user_answers": lambda attempt: answers_url(attempt.pk),
+        "exam": lambda attempt: exam_url(attempt.exam_id),
+        "user": lambda attempt: user_url(attempt.user_id),
+    }
+
+    def test_the_global_setting_names_bearer_only(self, settings):
+        assert settings.SIMPLE_JWT["AUTH_HEADER_TYPES"] == ("Bearer",)
+
+    @pytest.mark.parametrize("scheme", ["JWT", "Bearer"])
+    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    def test_every_endpoint_accepts_jwt_and_bearer(self, kit, staff, endpoint, scheme):
+        attempt = thirteen_of_24(kit)
+        url = self.ENDPOINTS[endpoint](attempt)
+
+        response = jwt_client(staff, scheme=scheme).get(url)
+
+        assert response.status_code == 200, response.content
+
+    @pytest.mark.parametrize("header", ["jwt {token}", "Token {token}", "JWT{token}"])
+    def test_another_prefix_is_no_credentials(self, staff, header):
+        token = SlidingToken.for_user(staff)
+        response = APIClient().get(LIST_URL, HTTP_AUTHORIZATION=header.format(token=token))
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Authentication credentials were not provided."}
+        assert response["WWW-Authenticate"] == 'JWT realm="api"'
+
+    @pytest.mark.parametrize("header", ["JWT", "JWT a b", "Bearer a b"])
+    def test_our_prefix_without_exactly_one_value_is_a_bad_header(self, db, header):
+        response = APIClient().get(LIST_URL, HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401
+        assert response.json() == {
+            "detail": "Authorization header must contain two space-delimited values",
+            "code": "bad_authorization_header",
+        }
+
+    def test_a_refused_login_challenges_with_jwt(self, staff):
+        response = APIClient().post(
+            TOKEN_URL, {"username": "root", "password": "wrong"}, format="json"
+        )
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'JWT realm="api"'
+
+    @pytest.mark.parametrize("url", [REFRESH_URL, VERIFY_URL])
+    def test_a_refused_token_challenges_with_jwt(self, db, url):
+        response = APIClient().post(url, {"token": "not-a-token"}, format="json")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'JWT realm="api"'

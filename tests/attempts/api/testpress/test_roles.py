@@ -4,15 +4,12 @@ admins everything, instructors their courses (another id is a 404), learners 403
 
 import pytest
 
-from lms.models import Enrollment
 from tests.attempts.api.testpress.contract import (
     LIST_URL,
     answers_url,
     detail_url,
-    exam_url,
     jwt_client,
     listed_ids,
-    user_url,
 )
 from tests.attempts.api.testpress.play import thirteen_of_24
 from tests.factories import AttemptFactory, UserFactory
@@ -63,56 +60,3 @@ class TestRoles:
     def test_learner_is_403_not_404_for_an_unknown_id(self, kit, url):
         # A learner must not learn which ids exist.
         assert jwt_client(kit.learner).get(url(999_999)).status_code == 403
-
-
-class TestLinkedResources:
-    """The exam and user endpoints that ``exam_url`` and ``user_url`` point at."""
-
-    def test_links_of_the_list_resolve_for_staff(self, kit, staff):
-        thirteen_of_24(kit)
-        client = jwt_client(staff)
-        row = client.get(LIST_URL).json()["results"][0]
-
-        exam = client.get(row["exam_url"])
-        user = client.get(row["user_url"])
-
-        assert (exam.status_code, exam.json()["id"]) == (200, kit.exam.pk)
-        assert exam.json()["title"] == kit.exam.title
-        assert exam.json()["duration"] == "1:00:00"
-        assert (user.status_code, user.json()["id"]) == (200, kit.learner.pk)
-        assert user.json()["username"] == "ada"
-
-    def test_links_of_the_list_resolve_for_the_instructor(self, kit):
-        thirteen_of_24(kit)
-        client = jwt_client(kit.instructor)
-        row = client.get(LIST_URL).json()["results"][0]
-        assert client.get(row["exam_url"]).status_code == 200
-        assert client.get(row["user_url"]).status_code == 200
-
-    def test_instructor_gets_404_for_exam_and_user_of_another_course(
-        self, kit, other_course_attempt
-    ):
-        client = jwt_client(kit.instructor)
-        assert client.get(exam_url(other_course_attempt.exam_id)).status_code == 404
-        assert client.get(user_url(other_course_attempt.user_id)).status_code == 404
-
-    def test_staff_reads_any_exam_and_user(self, staff, other_course_attempt):
-        client = jwt_client(staff)
-        assert client.get(exam_url(other_course_attempt.exam_id)).status_code == 200
-        assert client.get(user_url(other_course_attempt.user_id)).status_code == 200
-
-    def test_learner_is_403_on_exam_and_user(self, kit):
-        client = jwt_client(kit.learner)
-        assert client.get(exam_url(kit.exam.pk)).status_code == 403
-        assert client.get(user_url(kit.learner.pk)).status_code == 403
-
-    def test_user_url_of_an_attempt_the_instructor_sees_resolves_after_unenrolment(self, kit):
-        # Given an attempt of the kit learner, who is then removed from the course (the
-        # admin can delete an Enrollment; the attempt stays and the instructor still sees it),
-        attempt = thirteen_of_24(kit)
-        Enrollment.objects.filter(user=kit.learner, course=kit.course).delete()
-        client = jwt_client(kit.instructor)
-        row = client.get(LIST_URL).json()["results"][0]
-        assert row["id"] == attempt.pk
-        # then the link the API handed out must work for the same caller.
-        assert client.get(row["user_url"]).status_code == 200
