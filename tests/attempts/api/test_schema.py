@@ -14,7 +14,8 @@ The fuzzer cannot reach everything: the schema does not constrain the list filte
 is any integer, ``date_0`` any string), so most generated list queries get a 400. The small
 tests after the fuzzing call each detail operation with every existing id, the list
 operation with every valid value of each filter, the date filters with the ends of the
-calendar, and the token operations with a real login.
+calendar, and the token operations with a real login. The last ones check that each
+contract has its own tag and that the global API settings name no contract.
 """
 
 from datetime import timedelta
