@@ -41,6 +41,11 @@ def admin_accounts() -> Q:
     return Q(is_staff=True, is_active=True)
 
 
+def admin_account_fields(*, admin: bool) -> dict[str, bool]:
+    """The flags that make an account an admin (or not), for code that creates accounts."""
+    return {"is_staff": admin, "is_superuser": admin}
+
+
 def teaches_a_course() -> Exists:
     """On ``User``: an annotation, True for instructors of at least one course."""
     return Exists(Course.objects.filter(instructors=OuterRef("pk")))

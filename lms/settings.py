@@ -144,6 +144,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Neutral defaults: each API contract sets its own authentication, permissions, pagination
+# and error statuses on its views (attempts/api/<contract>/).
 REST_FRAMEWORK = {
     # JWT first: its WWW-Authenticate header turns an anonymous request into a 401 (not 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -153,18 +155,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Domain errors become the status the raising view's contract gives them.
+    "EXCEPTION_HANDLER": "attempts.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "COERCE_DECIMAL_TO_STRING": True,
 }
 
 SIMPLE_JWT = {
-    # One "sliding" token, as Testpress's auth-token endpoint returns ({"token": ...});
-    # it can be refreshed until SLIDING_TOKEN_REFRESH_LIFETIME runs out.
+    # One kind of token, "sliding": a single {"token": ...} that can be refreshed until
+    # SLIDING_TOKEN_REFRESH_LIFETIME runs out.
     "AUTH_TOKEN_CLASSES": ("rest_framework_simplejwt.tokens.SlidingToken",),
-    "AUTH_HEADER_TYPES": ("JWT", "Bearer"),
+    # The standard prefix; a contract that accepts others says so in its own authentication
+    # class (attempts.api.authentication).
+    "AUTH_HEADER_TYPES": ("Bearer",),
     "SLIDING_TOKEN_LIFETIME": timedelta(hours=env.int("JWT_LIFETIME_HOURS", default=12)),
     "SLIDING_TOKEN_REFRESH_LIFETIME": timedelta(days=7),
     "SIGNING_KEY": SECRET_KEY,
@@ -174,9 +179,8 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "LMS assessments API",
     "DESCRIPTION": (
-        "Admin attempts API, compatible with Testpress's `/api/v2.5/admin/attempts/` and "
-        "`/api/v3/admin/attempts/<id>/user_answers/`. Authenticate with "
-        "`POST /api/v2.5/auth-token/` and send `Authorization: JWT <token>` (or `Bearer`)."
+        "The REST APIs of the assessments platform, one tag per contract: each tag says what "
+        "its operations are compatible with and how to authenticate."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -184,4 +188,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # drf-spectacular's default
+        "attempts.api.schema.describe_contract_tags",
+    ],
 }

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.models import Attempt
+from lms import access
 from lms.demo.bulk import bulk_attempts, delete_exam_attempts
 from lms.demo.plan import (
     BASE,
@@ -161,8 +162,7 @@ class DemoBuilder:
                 "last_name": login.last_name,
                 "display_name": f"{login.first_name} {login.last_name}",
                 "email": f"{login.username}@example.com",
-                "is_staff": login.is_staff,
-                "is_superuser": login.is_superuser,
+                **access.admin_account_fields(admin=login.admin),
                 "is_active": True,
             }
             user, was_created = User.objects.update_or_create(

@@ -65,8 +65,7 @@ class DemoLogin:
     role: str
     first_name: str
     last_name: str
-    is_staff: bool = False
-    is_superuser: bool = False
+    admin: bool = False  # an admin account (``lms.access.admin_account_fields``)
 
 
 @dataclass(frozen=True)

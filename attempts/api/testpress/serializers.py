@@ -1,7 +1,8 @@
-"""Serializers of the admin attempts API, field for field as Testpress documents them.
+"""Serializers of Testpress's admin attempts API, field for field as Testpress documents them.
 
 Every field reads a stored column, a ``select_related`` row or the statistics computed once
-per request by the view: none runs a query.
+per request by the view: none runs a query. Testpress's words for our values are in
+``labels``.
 """
 
 from django.urls import reverse
@@ -10,44 +11,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.models import ExamQuestion, Question
+from assessments.models import Exam, ExamQuestion
+from attempts.api.testpress.labels import (
+    ANSWER_RESULT_LABELS,
+    DIFFICULTY_KEYS,
+    QUESTION_TYPE_LABELS,
+    RESULT_HELP,
+    STATE_LABELS,
+    result_label,
+)
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics import speed
+from lms.models import User
 
 NULLABLE_EMAIL = {"type": "string", "format": "email", "nullable": True}
-# Testpress's words for our values; the models carry the product's own labels.
-STATE_LABELS = {
-    Attempt.State.RUNNING: "Running",
-    Attempt.State.COMPLETED: "Completed",
-    Attempt.State.PENDING_EVALUATION: "Pending Evaluation",
-    Attempt.State.NOT_STARTED: "Not Started",
-}
-QUESTION_TYPE_LABELS = {
-    Question.Type.SINGLE: "MCQ, Single Correct",
-    Question.Type.MULTIPLE: "MCQ, Multiple Correct",
-    Question.Type.TRUE_FALSE: "True or False",
-    Question.Type.NUMERIC: "Numerical",
-    Question.Type.SHORT_TEXT: "Short Answer",
-    Question.Type.ESSAY: "Essay",
-}
-ANSWER_RESULT_LABELS = {
-    UserAnswer.Result.CORRECT: "Correct",
-    UserAnswer.Result.INCORRECT: "Incorrect",
-    UserAnswer.Result.PARTIAL: "Partially Correct",
-    UserAnswer.Result.UNANSWERED: "Unanswered",
-    UserAnswer.Result.PENDING: "Pending",
-}
-
-
-def result_label(attempt: Attempt) -> str:
-    """Testpress's ``result``: Pass / Fail once completed, NA without a pass mark, else
-    Not taken."""
-    if attempt.state != Attempt.State.COMPLETED:
-        return "Not taken"
-    if attempt.passed is None:
-        return "NA"
-    return "Pass" if attempt.passed else "Fail"
 
 
 class LabelField(serializers.CharField):
@@ -60,12 +38,6 @@ class LabelField(serializers.CharField):
 
     def to_representation(self, value):
         return self.labels(value) if callable(self.labels) else self.labels[value]
-
-
-RESULT_HELP = (
-    "Pass or Fail once completed; NA when the exam has no pass mark; "
-    "Not taken while not completed (running, not started or pending evaluation)."
-)
 
 
 @extend_schema_field({"type": "string", "nullable": True, "example": "1:02:05"})
@@ -83,7 +55,10 @@ def _datetime(value):
 
 
 def score_field(**kwargs):
-    return serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True, **kwargs)
+    """A decimal rendered as a string with 2 decimals (Testpress sends marks as strings)."""
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=True, read_only=True, **kwargs
+    )
 
 
 def number_field(**kwargs):
@@ -268,9 +243,6 @@ class SubjectStatsSerializer(serializers.Serializer):
     score = score_field(source="counts.score")
 
 
-DIFFICULTY_KEYS = {"easy": "easy", "medium": "medium", "hard": "hard", None: "unlabelled"}
-
-
 class AdminAttemptDetailSerializer(AdminAttemptSerializer):
     """The list fields plus the statistics of ``attempts.statistics`` (set by the view)."""
 
@@ -401,3 +373,46 @@ class ExamQuestionSerializer(serializers.ModelSerializer):
 class UserAnswersPageSerializer(serializers.Serializer):
     user_answers = UserAnswerSerializer(many=True)
     exam_questions = ExamQuestionSerializer(many=True)
+
+
+# ----------------------------------------------------- the resources that attempts link to
+
+
+class AdminExamSerializer(serializers.ModelSerializer):
+    duration = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Exam
+        fields = [
+            "id",
+            "uuid",
+            "title",
+            "description",
+            "course_id",
+            "status",
+            "duration",
+            "pass_percentage",
+            "max_attempts",
+            "opens_at",
+            "closes_at",
+            "rank_policy",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"pass_percentage": {"coerce_to_string": True}}  # "50.00"
+
+    def get_duration(self, exam) -> str | None:
+        return format_hms(exam.duration)
+
+
+class AdminUserSerializer(serializers.ModelSerializer):
+    name = serializers.CharField()
+    email = serializers.SerializerMethodField()
+
+    @extend_schema_field(NULLABLE_EMAIL)
+    def get_email(self, user) -> str | None:
+        return user.email or None
+
+    class Meta:
+        model = User
+        fields = ["id", "uuid", "username", "email", "name", "phone"]
+        read_only_fields = fields

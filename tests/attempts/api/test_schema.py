@@ -14,7 +14,8 @@ The fuzzer cannot reach everything: the schema does not constrain the list filte
 is any integer, ``date_0`` any string), so most generated list queries get a 400. The small
 tests after the fuzzing call each detail operation with every existing id, the list
 operation with every valid value of each filter, the date filters with the ends of the
-calendar, and the token operations with a real login.
+calendar, and the token operations with a real login. The last ones check that each
+contract has its own tag and that the global API settings name no contract.
 """
 
 from datetime import timedelta
@@ -446,3 +447,55 @@ def test_a_wrong_password_is_a_documented_401(api_data, keep_test_connection):
     response = case.call()
     assert response.status_code == 401, response.text
     case.validate_response(response, checks=CHECKS)
+
+
+# ------------------------------------------------------------------ one tag per contract
+
+# The contracts the schema documents: their tag, and a path each of their operations has.
+CONTRACTS = {"Testpress admin API": ("/api/v2.5/", "/api/v3/")}
+
+
+def test_each_contract_has_one_tag_with_its_description():
+    """Every operation carries exactly one tag, its contract's; the schema lists each
+    contract's tag once, with the description the docs show above its operations."""
+    tags = {tag["name"]: tag.get("description", "") for tag in schema.raw_schema["tags"]}
+    assert list(tags) == list(CONTRACTS)
+    testpress = tags["Testpress admin API"]
+    assert "compatible with Testpress" in testpress
+    assert "`Authorization: JWT <token>`" in testpress
+    for path, operations in schema.raw_schema["paths"].items():
+        for method, operation in operations.items():
+            (tag,) = operation["tags"]
+            assert path.startswith(CONTRACTS[tag]), (method, path, tag)
+
+
+def test_the_testpress_security_scheme_documents_both_prefixes():
+    scheme = schema.raw_schema["components"]["securitySchemes"]["testpressJWT"]
+    assert scheme == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`JWT <token>` or `Bearer <token>`, the token from "
+        "`POST /api/v2.5/auth-token/`.",
+    }
+
+
+# Words and values that are Testpress's: its name, its paths, its header prefix, its paging.
+TESTPRESS_MARKERS = ["testpress", "/v2.5/", "/v3/", "jwt <token>", "'jwt'", "per_page"]
+
+
+def test_global_api_settings_carry_no_testpress_value(settings):
+    """REST_FRAMEWORK, SIMPLE_JWT and SPECTACULAR_SETTINGS are the product's: the Testpress
+    package sets its authentication, paging, decimals, error statuses and tag itself."""
+    for name in ("REST_FRAMEWORK", "SIMPLE_JWT", "SPECTACULAR_SETTINGS"):
+        text = repr(getattr(settings, name)).lower()
+        found = [marker for marker in TESTPRESS_MARKERS if marker in text]
+        assert not found, f"{name} mentions {found}"
+    assert settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ]
+    assert "COERCE_DECIMAL_TO_STRING" not in settings.REST_FRAMEWORK
+    assert "DEFAULT_PAGINATION_CLASS" not in settings.REST_FRAMEWORK
+    assert settings.SIMPLE_JWT["AUTH_HEADER_TYPES"] == ("Bearer",)
+    assert "TAGS" not in settings.SPECTACULAR_SETTINGS

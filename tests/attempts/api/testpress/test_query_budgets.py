@@ -1,0 +1,137 @@
+"""Query budgets of the Testpress endpoints: a fixed number of queries whatever the
+number of rows or questions.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import AnswerChoice, ExamQuestion, Question
+from attempts import services
+from attempts.models import Attempt
+from tests.attempts.api.testpress.contract import LIST_URL, answers_url, detail_url, jwt_client
+from tests.attempts.api.testpress.play import State
+from tests.attempts.conftest import NOW
+from tests.factories import ExamFactory, SectionFactory, SubjectFactory, UserFactory
+
+
+def exam_with_questions(n, *, course, learner):
+    """An exam of ``n`` single-choice questions (2 choices each, the first correct) filed
+    under two subjects, with one completed attempt of ``learner`` who answered 3 of them."""
+    exam = ExamFactory(course=course)
+    section = SectionFactory(exam=exam)
+    science = SubjectFactory()
+    physics = SubjectFactory(parent=science)
+    questions = Question.objects.bulk_create(
+        Question(
+            type=Question.Type.SINGLE,
+            text_html=f"<p>Q{i}</p>",
+            subject=physics if i % 2 else science,
+            difficulty=Question.Difficulty.values[i % 3],
+        )
+        for i in range(n)
+    )
+    AnswerChoice.objects.bulk_create(
+        AnswerChoice(question=q, text_html=f"<p>{k}</p>", is_correct=k == 0, order=k)
+        for q in questions
+        for k in range(2)
+    )
+    placed = ExamQuestion.objects.bulk_create(
+        ExamQuestion(exam=exam, section=section, question=q, order=i)
+        for i, q in enumerate(questions)
+    )
+    attempt = services.attempt_start(user=learner, exam=exam, now=NOW)
+    for eq in placed[:3]:
+        choice = AnswerChoice.objects.filter(question_id=eq.question_id).first()
+        services.attempt_save_answer(
+            attempt=attempt, exam_question=eq, choice_ids=[choice.pk], now=NOW
+        )
+    return services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
+
+
+def count_queries(client, url, **params):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return len(captured.captured_queries)
+
+
+class TestQueryBudgets:
+    """Exact budgets, the same at 1 and at 200 rows, at 5 and at 60 questions; the comment
+    beside each says what every query is."""
+
+    @staticmethod
+    def completed_attempts_of_kit_course(kit, n):
+        """``n`` completed attempts of the kit course, spread over 20 learners and 2 exams so
+        that a lookup per row would show."""
+        exams = [kit.exam, ExamFactory(course=kit.course)]
+        learners = UserFactory.create_batch(20)
+        Attempt.objects.bulk_create(
+            Attempt(
+                user=learners[i % 20],
+                exam=exams[i % 2],
+                attempt_number=i + 1,
+                state=State.COMPLETED,
+                started_at=NOW + timedelta(minutes=i),
+                completed_at=NOW + timedelta(minutes=i + 30),
+                deadline_at=NOW + timedelta(minutes=i + 60),
+            )
+            for i in range(n)
+        )
+
+    @pytest.mark.parametrize("rows", [1, 200])
+    def test_list_for_staff(self, kit, staff, rows, django_assert_num_queries):
+        self.completed_attempts_of_kit_course(kit, rows)
+        client = jwt_client(staff)
+        # 1. the token's user, 2. count of the attempts,
+        # 3. the page of attempts joined with their user and exam.
+        with django_assert_num_queries(3):
+            response = client.get(LIST_URL)
+        assert len(response.json()["results"]) == rows
+
+    @pytest.mark.parametrize("rows", [1, 200])
+    def test_list_for_instructor(self, kit, rows, django_assert_num_queries):
+        self.completed_attempts_of_kit_course(kit, rows)
+        client = jwt_client(kit.instructor)
+        # 1. the token's user, 2. "is a reviewer" (teaches a course: EXISTS),
+        # 3. count of the attempts of the courses taught, 4. the page joined with user and exam.
+        with django_assert_num_queries(4):
+            response = client.get(LIST_URL)
+        assert len(response.json()["results"]) == rows
+
+    @pytest.mark.parametrize("who", ["staff", "instructor"])
+    def test_detail_does_not_grow_with_the_exam(self, kit, staff, who, django_assert_num_queries):
+        small = exam_with_questions(5, course=kit.course, learner=kit.learner)
+        large = exam_with_questions(60, course=kit.course, learner=kit.learner)
+        client = jwt_client(staff if who == "staff" else kit.instructor)
+
+        # 1. the token's user, 2. the attempt joined with user and exam (scoped to the
+        # reviewer: a hit proves the right, no separate "is reviewer" query),
+        # 3. the exam's questions with subject and difficulty, 4. the attempt's answers,
+        # 5. the exam's sections, 6. the subjects and their ancestors, 7. rank and
+        # percentile (one aggregate).
+        with django_assert_num_queries(7):
+            client.get(detail_url(large.pk))
+        assert count_queries(client, detail_url(small.pk)) == count_queries(
+            client, detail_url(large.pk)
+        )
+
+    @pytest.mark.parametrize("who", ["staff", "instructor"])
+    def test_user_answers_does_not_grow_with_the_exam(
+        self, kit, staff, who, django_assert_num_queries
+    ):
+        small = exam_with_questions(5, course=kit.course, learner=kit.learner)
+        large = exam_with_questions(60, course=kit.course, learner=kit.learner)
+        client = jwt_client(staff if who == "staff" else kit.instructor)
+
+        # 1. the token's user, 2. the attempt (scoped to the reviewer), 3. count of its
+        # answers, 4. the page of answers joined with exam question and question,
+        # 5. their selected choices, 6. the choices of the page's questions.
+        with django_assert_num_queries(6):
+            response = client.get(answers_url(large.pk))
+        assert len(response.json()["results"]["user_answers"]) == 60
+        assert count_queries(client, answers_url(small.pk)) == count_queries(
+            client, answers_url(large.pk)
+        )
