@@ -43,6 +43,15 @@ class Exam(models.Model):
         BEST = "best", "Best attempt"
         LAST = "last", "Last attempt"
 
+    class ReviewPolicy(models.TextChoices):
+        """When a learner may see the key and the result of each answer of a finished
+        attempt (never while it runs; reviewers always). See ``results_released``."""
+
+        AFTER_SUBMIT = "after_submit", "As soon as the attempt is submitted"
+        AFTER_LAST_ATTEMPT = "after_last_attempt", "Once no attempt is left, or the exam closed"
+        AFTER_CLOSE = "after_close", "Once the exam closed"
+        NEVER = "never", "Never"
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="exams")
     title = models.CharField(max_length=200, validators=[MinLengthValidator(3)])
@@ -67,6 +76,11 @@ class Exam(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     rank_policy = models.CharField(
         max_length=8, choices=RankPolicy.choices, default=RankPolicy.FIRST
+    )
+    # When learners see keys and per-answer results; the default keeps them hidden while the
+    # learner may still retake the exam (a key seen once would answer the next attempt).
+    review_policy = models.CharField(
+        max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.AFTER_LAST_ATTEMPT
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # When marks, negative or partial marks, bonus flags, the questions placed or a key last
@@ -110,6 +124,20 @@ class Exam(models.Model):
         return (self.opens_at is None or self.opens_at <= when) and (
             self.closes_at is None or when < self.closes_at
         )
+
+    def results_released(self, *, now, attempts_used: int) -> bool:
+        """Does the review policy let a learner who has made ``attempts_used`` attempts see
+        the keys and per-answer results of their finished attempts at ``now``?"""
+        closed = self.closes_at is not None and now >= self.closes_at
+        policy = self.ReviewPolicy
+        if self.review_policy == policy.AFTER_SUBMIT:
+            return True
+        if self.review_policy == policy.AFTER_CLOSE:
+            return closed
+        if self.review_policy == policy.AFTER_LAST_ATTEMPT:
+            none_left = self.max_attempts is not None and attempts_used >= self.max_attempts
+            return closed or none_left
+        return False
 
 
 class Section(models.Model):

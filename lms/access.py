@@ -142,6 +142,28 @@ def can_view_attempt(user, attempt) -> bool:
     )
 
 
+def can_see_results(user, attempt, *, now) -> bool:
+    """The answer key and the result of each answer of one attempt (explanations, accepted
+    answers, tolerances, per-section counts): reviewers always, the learner who made it as
+    ``learner_sees_results`` says."""
+    return can_review_attempt(user, attempt) or learner_sees_results(user, attempt, now=now)
+
+
+def learner_sees_results(user, attempt, *, now) -> bool:
+    """The learner who made the attempt sees its key and per-answer results once it is
+    finished and the exam's review policy releases them (``Exam.results_released``; one query
+    for the learner's attempt count when the policy depends on it); never while it runs."""
+    if not (user and user.is_authenticated) or attempt.user_id != user.pk:
+        return False
+    if not attempt.is_finished:
+        return False
+    exam = attempt.exam
+    used = attempt.attempt_number
+    if exam.review_policy == exam.ReviewPolicy.AFTER_LAST_ATTEMPT and exam.max_attempts:
+        used = type(attempt).objects.filter(user_id=user.pk, exam_id=exam.pk).count()
+    return exam.results_released(now=now, attempts_used=used)
+
+
 # -------------------------------------------------------------------------------- users
 
 

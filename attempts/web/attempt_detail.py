@@ -29,6 +29,7 @@ from attempts.statistics import (
 )
 from attempts.web.charts import stacked_outcomes
 from attempts.web.forms import EvaluationForm, evaluation_form
+from lms import access
 
 DIFFICULTY_LABELS = {**dict(Question.Difficulty.choices), None: "Unlabelled"}
 # Text symbols next to each result, so that it never rests on colour alone.
@@ -129,6 +130,8 @@ class QuestionView:
     answer: UserAnswer | None
     choices: list[ChoiceView]
     form: EvaluationForm | None
+    # The key and this answer's result and marks (``lms.access.can_see_results``).
+    show_result: bool = True
 
     @property
     def question(self) -> Question:
@@ -169,12 +172,16 @@ def awaits_evaluation(attempt: Attempt, placement: Placement) -> bool:
     )
 
 
-def summary_items(attempt: Attempt, stats: AttemptStatistics) -> list[tuple[str, str]]:
-    """The figures at the top of the page, as (term, value) text pairs."""
+def summary_items(
+    attempt: Attempt, stats: AttemptStatistics, *, show_results: bool = True
+) -> list[tuple[str, str]]:
+    """The figures at the top of the page, as (term, value) text pairs. Without
+    ``show_results`` a running attempt's score so far stays hidden: it tells right from
+    wrong answers."""
     finished = attempt.is_finished
     if finished:
         score = f"{attempt.score} / {attempt.max_score}"
-    elif attempt.state == Attempt.State.RUNNING:
+    elif attempt.state == Attempt.State.RUNNING and show_results:
         # Stored results are written on submit; while running, the sum of the marked answers.
         score = f"{stats.totals.score} / {attempt.max_score} so far"
     else:
@@ -229,11 +236,14 @@ def detail_context(
     *,
     can_evaluate: bool,
     now: datetime,
+    show_results: bool = True,
     bound: tuple[int, EvaluationForm] | None = None,
     next_url: str = "",
 ) -> dict:
     """Everything the detail page shows. ``bound`` is ``(answer id, form)`` of a refused
-    evaluation, re-shown with its errors beside that question's fields."""
+    evaluation, re-shown with its errors beside that question's fields. Without
+    ``show_results`` (a learner the review policy keeps waiting) the page shows the answers
+    given but no key, no per-answer result or marks and no counts of right and wrong."""
     placements = load_placements(attempt)
     stats = statistics_of(attempt, placements, now=now)
     titles = {row.section_id: row.title for row in stats.sections}
@@ -253,28 +263,33 @@ def detail_context(
                 exam_question=eq,
                 answer=answer,
                 choices=[
-                    ChoiceView(choice, choice.pk in chosen, choice.is_correct)
+                    ChoiceView(choice, choice.pk in chosen, show_results and choice.is_correct)
                     for choice in eq.question.choices.all()
                 ],
                 form=form,
+                show_result=show_results,
             )
         )
-    blocks = [
-        outcome_block(
-            "sections",
-            "Questions by section",
-            "Section",
-            [OutcomeRow(row.title, row.counts) for row in stats.sections],
-            total=stats.totals,
-        ),
-        outcome_block("subjects", "Questions by subject", "Subject", subject_rows(stats)),
-        outcome_block(
-            "difficulties",
-            "Questions by difficulty",
-            "Difficulty",
-            [OutcomeRow(difficulty_label(row.level), row.counts) for row in stats.difficulties],
-        ),
-    ]
+    blocks = (
+        [
+            outcome_block(
+                "sections",
+                "Questions by section",
+                "Section",
+                [OutcomeRow(row.title, row.counts) for row in stats.sections],
+                total=stats.totals,
+            ),
+            outcome_block("subjects", "Questions by subject", "Subject", subject_rows(stats)),
+            outcome_block(
+                "difficulties",
+                "Questions by difficulty",
+                "Difficulty",
+                [OutcomeRow(difficulty_label(row.level), row.counts) for row in stats.difficulties],
+            ),
+        ]
+        if show_results
+        else []
+    )
     refused = next((q for q in questions if bound and q.form is bound[1]), None)
     # The audit trail is for reviewers; a learner's page stays about their answers.
     history = list(attempt.events.select_related("actor").order_by("id")) if can_evaluate else None
@@ -283,7 +298,8 @@ def detail_context(
         "attempt": attempt,
         "can_evaluate": can_evaluate,
         "stats": stats,
-        "summary": summary_items(attempt, stats),
+        "summary": summary_items(attempt, stats, show_results=show_results),
+        "show_results": show_results,
         "blocks": blocks,
         "questions": questions,
         # The question whose marks were refused, linked from the alert at the top.
@@ -321,5 +337,9 @@ class AttemptDetailView(LoginRequiredMixin, View):
             )
         )
         attempt = get_object_or_404(attempts, pk=pk)
-        context = detail_context(attempt, can_evaluate=attempt.can_review, now=timezone.now())
+        now = timezone.now()
+        show_results = attempt.can_review or access.learner_sees_results(user, attempt, now=now)
+        context = detail_context(
+            attempt, can_evaluate=attempt.can_review, now=now, show_results=show_results
+        )
         return render(request, self.template_name, context)
