@@ -152,6 +152,10 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        permissions = [
+            # What makes a staff account an admin outside the Django admin (lms.access).
+            ("view_all_attempts", "Can see every course's attempts, learners and exports"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "exam", "attempt_number"], name="attempt_unique_number"

@@ -11,7 +11,10 @@ verbs, never mixed up:
 
 Roles:
 
-- *admin*: a staff account (``is_staff``). Admins use the Django admin and see every row.
+- *admin*: a superuser, or a staff account granted ``attempts.view_all_attempts`` (directly
+  or through a group). Admins see every row. The staff flag alone opens the Django admin's
+  door, nothing more: what a staff account may do there is its Django permissions, and
+  outside the admin it is whatever else it is (an instructor, a learner).
 - *instructor*: a member of ``Course.instructors`` of at least one course.
 - *reviewer*: an admin or an instructor (``is_reviewer``).
 - *learner*: anyone else signed in; anonymous users get nothing.
@@ -31,14 +34,24 @@ NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
 
 
+# The permission that makes a staff account an admin here (superusers have every permission).
+VIEW_ALL = "attempts.view_all_attempts"
+
+
 def is_admin(user) -> bool:
-    """Staff accounts: every row, the Django admin, every exam's rescore."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    """Superusers, and staff granted ``VIEW_ALL``: every course, attempt, learner and export.
+
+    Non-staff accounts are never asked for permissions, so the check costs instructors and
+    learners no query (ModelBackend caches a staff account's permissions for the request)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.is_staff and user.has_perm(VIEW_ALL))
 
 
 def admin_accounts() -> Q:
-    """On ``User``: the admins (for tools that act as one, such as benchmarks)."""
-    return Q(is_staff=True, is_active=True)
+    """On ``User``: the superusers, admins whatever their groups (for tools that act as an
+    admin, such as benchmarks)."""
+    return Q(is_superuser=True, is_active=True)
 
 
 def admin_account_fields(*, admin: bool) -> dict[str, bool]:

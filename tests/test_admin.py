@@ -420,7 +420,7 @@ class TestVisibility:
     def instructor_request(self, data):
         request = RequestFactory().get("/")
         request.user = User.objects.get(username="instructor")
-        request.user.is_staff = False  # an instructor, as reviewable_by sees them
+        request.user.is_staff = request.user.is_superuser = False  # an instructor only
         AttemptFactory()  # of another course
         return request
 

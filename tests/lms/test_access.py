@@ -4,7 +4,7 @@ admin, an instructor, a learner and an anonymous visitor."""
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 
 from assessments.models import Exam
 from attempts.models import Attempt, UserAnswer
@@ -63,6 +63,33 @@ class TestRoles:
         assert access.is_reviewer(world.teacher)
         assert not access.is_reviewer(world.ada)
         assert not access.is_reviewer(AnonymousUser())
+
+    def test_the_staff_flag_alone_makes_no_admin(self, world, client):
+        """Hardening, item 6: a staff account with no permission sees nothing outside the
+        admin, and may not mark essays in a course it does not teach."""
+        staff = UserFactory(username="clerk", is_staff=True)
+        assert not access.is_admin(staff)
+        assert not Attempt.objects.reviewable_by(staff).exists()
+        assert not User.objects.reviewable_by(staff).exclude(pk=staff.pk).exists()
+        client.force_login(staff)
+        assert client.get("/courses/").status_code == 403
+
+    def test_staff_granted_view_all_directly_or_by_group_is_an_admin(self, world):
+        permission = Permission.objects.get(codename="view_all_attempts")
+        direct = UserFactory(username="direct", is_staff=True)
+        direct.user_permissions.add(permission)
+        grouped = UserFactory(username="grouped", is_staff=True)
+        group = Group.objects.create(name="Auditors")
+        group.permissions.add(permission)
+        grouped.groups.add(group)
+        assert access.is_admin(direct)
+        assert access.is_admin(grouped)
+        assert Attempt.objects.reviewable_by(grouped).count() == 3
+
+    def test_the_permission_without_the_staff_flag_makes_no_admin(self, world):
+        learner = UserFactory(username="sly")
+        learner.user_permissions.add(Permission.objects.get(codename="view_all_attempts"))
+        assert not access.is_admin(learner)
 
     def test_an_inactive_staff_account_is_no_admin(self, world):
         world.admin.is_active = False

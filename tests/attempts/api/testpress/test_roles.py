@@ -3,6 +3,7 @@ admins everything, instructors their courses (another id is a 404), learners 403
 """
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from tests.attempts.api.testpress.contract import (
     LIST_URL,
@@ -16,13 +17,21 @@ from tests.factories import AttemptFactory, UserFactory
 
 
 class TestRoles:
-    def test_staff_sees_every_attempt(self, kit, other_course_attempt):
+    def test_staff_with_the_view_all_permission_sees_every_attempt(self, kit, other_course_attempt):
         # Given an attempt in the kit's course and one in another course,
         mine = AttemptFactory(user=kit.learner, exam=kit.exam)
-        plain_staff = UserFactory(is_staff=True)  # staff, teaching nothing, not superuser
-        # then staff list both.
-        response = jwt_client(plain_staff).get(LIST_URL)
+        staff = UserFactory(is_staff=True)  # staff, teaching nothing, not superuser
+        staff.user_permissions.add(Permission.objects.get(codename="view_all_attempts"))
+        # then a staff account granted "view all attempts" lists both.
+        response = jwt_client(staff).get(LIST_URL)
         assert sorted(listed_ids(response)) == sorted([mine.pk, other_course_attempt.pk])
+
+    def test_the_staff_flag_alone_opens_nothing(self, kit, other_course_attempt):
+        # The staff flag opens the Django admin's door, not every course (Hardening, item 6).
+        AttemptFactory(user=kit.learner, exam=kit.exam)
+        plain_staff = UserFactory(is_staff=True)
+        response = jwt_client(plain_staff).get(LIST_URL)
+        assert response.status_code == 403
 
     def test_instructor_lists_only_attempts_of_courses_they_teach(self, kit, other_course_attempt):
         mine = AttemptFactory(user=kit.learner, exam=kit.exam)
