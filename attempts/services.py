@@ -118,13 +118,7 @@ def attempt_open(
     when there is one (opening twice creates nothing). ``attempt_start`` later starts it.
     """
     now = _now(now)
-    waiting = (
-        Attempt.objects.filter(
-            user=user, exam=exam, state__in=[Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
-        )
-        .order_by("-attempt_number")
-        .first()
-    )
+    waiting = _waiting(user=user, exam=exam)
     if waiting is not None:
         return waiting
     return _create(
@@ -150,14 +144,7 @@ def attempt_start(
     between two starts: the loser gets the winner's attempt.
     """
     now = _now(now)
-    # The running attempt if any, else the opened one: RUNNING (0) sorts before NOT_STARTED.
-    waiting = (
-        Attempt.objects.filter(
-            user=user, exam=exam, state__in=[Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
-        )
-        .order_by("state", "-attempt_number")
-        .first()
-    )
+    waiting = _waiting(user=user, exam=exam)
     running = waiting if waiting and waiting.state == Attempt.State.RUNNING else None
     opened = waiting if waiting and waiting.state == Attempt.State.NOT_STARTED else None
     if running is not None:
@@ -187,6 +174,11 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
     _check_may_start(user=user, exam=exam, now=now)
     used = Attempt.objects.filter(user=user, exam=exam).aggregate(n=Max("attempt_number"))["n"]
     if exam.max_attempts is not None and (used or 0) >= exam.max_attempts:
+        # A concurrent start may have taken the last attempt since this one looked for a
+        # running attempt: that attempt is the caller's to resume, not a refusal.
+        winner = _waiting(user=user, exam=exam)
+        if winner is not None:
+            return winner
         raise AttemptLimitError(
             f"You have used all {exam.max_attempts} attempts allowed for “{exam.title}”."
         )
@@ -210,12 +202,7 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
             attempt.save()
     except IntegrityError:
         # Another request started (or numbered) an attempt in between: resume that one.
-        waiting = [Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
-        winner = (
-            Attempt.objects.filter(user=user, exam=exam, state__in=waiting)
-            .order_by("-attempt_number")
-            .first()
-        )
+        winner = _waiting(user=user, exam=exam)
         if winner is None:
             raise ConflictError(
                 "Another attempt was started at the same time; try again."
@@ -228,6 +215,17 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
         )
     )
     return attempt
+
+
+def _waiting(*, user, exam: Exam) -> Attempt | None:
+    """The learner's running attempt, else their opened one (RUNNING sorts first)."""
+    return (
+        Attempt.objects.filter(
+            user=user, exam=exam, state__in=[Attempt.State.RUNNING, Attempt.State.NOT_STARTED]
+        )
+        .order_by("state", "-attempt_number")
+        .first()
+    )
 
 
 def _start_opened(attempt: Attempt, *, exam: Exam, now: datetime, actor) -> Attempt:
@@ -514,6 +512,9 @@ def answer_evaluate(
     evaluation records an event, with the marks before and after, even when the score stays.
     """
     now = _now(now)
+    # The attempt row first, as every writer of its result locks it (a rescore chunk too):
+    # an evaluation and a rescore of the same attempt run one after the other.
+    list(Attempt.objects.select_for_update().filter(pk=answer.attempt_id).values_list("pk"))
     answer = (
         UserAnswer.objects.select_for_update()
         .select_related("attempt__exam", "exam_question__question")
@@ -650,6 +651,15 @@ def score_attempts(
     """
     now = _now(now)
     rules = rules if rules is not None else exam_rules(exam.pk)
+    # Lock the rows before reading their answers (in id order, so two writers never wait on
+    # each other crosswise): an essay evaluated meanwhile waits, then scores the fresh
+    # answers, instead of this call overwriting its result with stale totals.
+    list(
+        Attempt.objects.select_for_update()
+        .filter(pk__in=attempt_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     answers = stored_responses(attempt_ids)
     attempts = Attempt.objects.filter(pk__in=attempt_ids).only(
         "pk", "state", "completed_at", *Attempt.RESULT_FIELDS

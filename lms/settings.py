@@ -91,6 +91,10 @@ def database_settings(url: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if config["NAME"] not in ("", ":memory:"):
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # The test database is a file too (beside the real one), not Django's shared-cache
+        # memory database: that one ignores the busy timeout, so tests of concurrent writers
+        # (threads with their own connections) would fail with "table is locked".
+        config["TEST"] = {"NAME": str(SQLITE_DEFAULT_PATH.with_name("test.sqlite3"))}
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,  # seconds the driver waits for a lock (busy timeout)

@@ -4,14 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('attempts', '0003_attempt_events'),
+        ("attempts", "0003_attempt_events"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='attempt',
-            options={'ordering': ['-started_at', '-id'], 'permissions': [('view_all_attempts', "Can see every course's attempts, learners and exports")]},
+            name="attempt",
+            options={
+                "ordering": ["-started_at", "-id"],
+                "permissions": [
+                    ("view_all_attempts", "Can see every course's attempts, learners and exports")
+                ],
+            },
         ),
     ]

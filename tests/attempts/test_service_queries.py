@@ -54,8 +54,9 @@ def test_replace_an_answer(kit, django_assert_num_queries):
 def test_submit(kit, django_assert_num_queries):
     attempt = kit.start()
     # savepoint, the conditional state update, the exam questions with their questions, their
-    # keys, the stored answers, their selected choices, the attempt's stored result, insert
-    # the unanswered rows, update the result, insert the event, the rank population, the
-    # attempt as stored, release.
-    with django_assert_num_queries(13):
+    # keys, lock the attempt rows (already ours after the update: the statement is there for
+    # a rescore), the stored answers, their selected choices, the attempt's stored result,
+    # insert the unanswered rows, update the result, insert the event, the rank population,
+    # the attempt as stored, release.
+    with django_assert_num_queries(14):
         services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
