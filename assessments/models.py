@@ -12,6 +12,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
+from assessments.html import clean_html
 from assessments.kinds import QuestionKind
 from lms import access
 from lms.models import Course, Subject
@@ -210,6 +211,12 @@ class Question(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.get_type_display()}"
 
+    def save(self, *args, **kwargs):
+        # Cleaned on the way in, whoever writes (admin, API, import): see assessments.html.
+        self.text_html = clean_html(self.text_html)
+        self.explanation_html = clean_html(self.explanation_html)
+        super().save(*args, **kwargs)
+
     @property
     def has_choices(self) -> bool:
         return self.type in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.TRUE_FALSE)
@@ -227,6 +234,10 @@ class AnswerChoice(models.Model):
 
     def __str__(self):
         return self.text_html[:60]
+
+    def save(self, *args, **kwargs):
+        self.text_html = clean_html(self.text_html)  # as Question.save does
+        super().save(*args, **kwargs)
 
 
 class ExamQuestion(models.Model):

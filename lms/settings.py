@@ -144,6 +144,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Hosts that question images may load from, besides this site and data: URIs
+# (assessments.html): a remote image tells its host who opened the question.
+QUESTION_IMAGE_HOSTS = env.list("QUESTION_IMAGE_HOSTS", default=[])
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -9,6 +9,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from assessments.html import clean_html
 from attempts.durations import format_hms
 
 register = template.Library()
@@ -16,9 +17,9 @@ register = template.Library()
 
 @register.filter
 def sanitized(html: str | None) -> str:
-    """Stored question/choice HTML cleaned by nh3 (an allow-list: no ``<script>``, no ``on*``
-    attributes, no ``javascript:`` links), then marked safe. Never ``|safe`` the raw field."""
-    return mark_safe(nh3.clean(html or ""))
+    """Stored question/choice HTML cleaned by ``assessments.html.clean_html`` (again: rows may
+    predate the rule), then marked safe. Never ``|safe`` the raw field."""
+    return mark_safe(clean_html(html))
 
 
 @register.filter

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments.html import clean_html
 from assessments.models import Exam, ExamQuestion
 from attempts.api.testpress.labels import (
     ANSWER_RESULT_LABELS,
@@ -331,13 +332,21 @@ class UserAnswerSerializer(serializers.ModelSerializer):
         return sorted(choice.pk for choice in answer.selected_choices.all())
 
 
+class CleanHTMLField(serializers.CharField):
+    """Stored question or choice HTML, cleaned again on the way out (``assessments.html``):
+    rows written before the rule, or around the models, are served clean too."""
+
+    def to_representation(self, value):
+        return clean_html(value)
+
+
 class AnswerChoiceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    text_html = serializers.CharField()
+    text_html = CleanHTMLField()
 
 
 class ExamQuestionSerializer(serializers.ModelSerializer):
-    question_html = serializers.CharField(source="question.text_html")
+    question_html = CleanHTMLField(source="question.text_html")
     type = LabelField(QUESTION_TYPE_LABELS, source="question.type")
     marks = score_field()
     negative_marks = score_field()

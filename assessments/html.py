@@ -1,0 +1,48 @@
+"""The one cleaning rule for the stored HTML of questions, explanations and choices.
+
+Authors write HTML (the admin, an import, an API); learners and reviewers read it in pages and
+API payloads. ``clean_html`` runs on the way in (``Question.save``, ``AnswerChoice.save``) and
+again on the way out (the pages' ``|sanitized`` filter, the API serializers), so rows written
+before the rule existed, or around the models, are served clean too.
+
+On top of nh3's allow-list (no ``<script>``, no ``on*`` attributes, no ``javascript:`` URLs,
+``rel="noopener noreferrer"`` on every link):
+
+- An image loads only from this site (a path such as ``/media/x.png``), from a ``data:image/``
+  URI, or from a host listed in ``settings.QUESTION_IMAGE_HOSTS``: a remote image would let a
+  question's author see who opens the question, and when.
+- Links may not carry ``data:`` URLs (an HTML page in a link is a page of the attacker's).
+"""
+
+from urllib.parse import urlsplit
+
+import nh3
+from django.conf import settings
+
+URL_SCHEMES = frozenset({"http", "https", "mailto", "data"})
+
+
+def _image_allowed(src: str) -> bool:
+    src = src.strip()
+    if src.lower().startswith("data:"):
+        return src.lower().startswith("data:image/")
+    parts = urlsplit(src)
+    if not parts.scheme and not parts.netloc:
+        # A path on this site; browsers read a leading backslash as "//", another host.
+        return not src.startswith("\\")
+    hosts = {host.lower() for host in settings.QUESTION_IMAGE_HOSTS}
+    return parts.scheme in ("http", "https") and (parts.hostname or "") in hosts
+
+
+def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
+    """nh3's per-attribute hook: return the value to keep it, None to drop it."""
+    if element == "img" and attribute == "src":
+        return value if _image_allowed(value) else None
+    if attribute == "href" and value.strip().lower().startswith("data:"):
+        return None
+    return value
+
+
+def clean_html(html: str | None) -> str:
+    """Stored HTML made safe to show (idempotent: cleaning clean HTML changes nothing)."""
+    return nh3.clean(html or "", attribute_filter=_filter_attribute, url_schemes=URL_SCHEMES)
