@@ -55,7 +55,8 @@ class DateRangeFilter(admin.FieldListFilter):
         bounds = {}
         if self.after:
             bounds[f"{self.field_path}__gte"] = start_of_day(self.after)
-        if self.before:
+        # The last day of the calendar has no next midnight: every instant is before it.
+        if self.before and self.before < datetime.date.max:
             bounds[f"{self.field_path}__lt"] = start_of_day(
                 self.before + datetime.timedelta(days=1)
             )

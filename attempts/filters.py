@@ -41,14 +41,20 @@ class DayOrDateTimeField(forms.Field):
 
     default_error_messages = {"invalid": "Enter a valid date."}
 
-    def __init__(self, *args, end: bool = False, **kwargs):
+    def __init__(self, *args, end: bool = False, allow_blank: bool = True, **kwargs):
         self.end = end
+        # A page's form sends its empty inputs (``?started_from=``); an API may refuse them.
+        self.allow_blank = allow_blank
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        value = (value or "").strip()
-        if not value:
+        if value is None:  # the parameter is absent
             return None
+        value = value.strip()
+        if not value:
+            if self.allow_blank:
+                return None
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             # A bare day first: Python 3.11's datetime parser would read it as midnight.
             day = parse_date(value)

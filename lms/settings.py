@@ -108,8 +108,14 @@ def database_settings(url: str) -> dict:
             config.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": 1,
                 "max_size": 10,
-                "timeout": 10,
+                # Seconds a request waits for a connection: with the database gone, a quick
+                # 503 (lms.middleware) rather than a request that hangs.
+                "timeout": env.float("DB_POOL_TIMEOUT", default=3),
             }
+            # A pooled connection the server dropped (restart, failover) is tested before use
+            # and replaced, instead of failing the request that gets it: with a pool, Django
+            # passes psycopg_pool's ConnectionPool.check_connection as the pool's ``check``.
+            config["CONN_HEALTH_CHECKS"] = True
         else:
             config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     return config
@@ -200,4 +206,50 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",  # drf-spectacular's default
         "attempts.api.schema.describe_contract_tags",
     ],
+}
+
+
+# ---------------------------------------------------------------- errors and hostile input
+# (Hardening items 4 and 8; kept together so that other edits of this file stay apart.)
+
+# RejectNulMiddleware first: a NUL in the query or form data is a 400 before anything reads
+# the session or the database (PostgreSQL refuses NUL in text: every filter would be a 500).
+# DatabaseUnavailableMiddleware last, nearest the views, so that its process_exception sees
+# what a view raises: a lost database is a quick 503 (JSON under /api/, 503.html elsewhere).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "lms.middleware.RejectNulMiddleware",
+)
+MIDDLEWARE.append("lms.middleware.DatabaseUnavailableMiddleware")
+
+# Who gets an email for each server error (Django's AdminEmailHandler), comma-separated
+# addresses in ADMINS; none by default. Email needs EMAIL_* settings of its own.
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
+
+# Every error, with its traceback, goes to stderr as one JSON line (lms.log_format), for the
+# log collector; warnings too (Django's 4xx "Not Found: /x"). Django's own default sends
+# nothing to stderr when DEBUG is off. LOG_LEVEL lowers or raises the threshold.
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "lms.log_format.JsonFormatter"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "json",
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Propagates to the root's stderr; mails the admins when there are any.
+        "django": {"handlers": ["mail_admins"] if ADMINS else [], "level": LOG_LEVEL},
+    },
 }

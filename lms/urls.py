@@ -10,3 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("lms.api_urls")),
 ]
+
+# Under /api/ a JSON body; a lost database a 503 (lms.middleware).
+handler500 = "lms.views.server_error"

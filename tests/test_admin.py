@@ -167,6 +167,21 @@ class TestAttemptChangelist:
         rows = self.rows(admin_client, attempts, started_at__date__lte="2024-01-15")
         assert rows == ["15th late", "15th", "10th"]
 
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            # The last day of the calendar has no next midnight: was an OverflowError, a 500.
+            ({"started_at__date__lte": "9999-12-31"}, ["20th", "15th late", "15th", "10th"]),
+            ({"started_at__date__gte": "9999-12-31"}, []),
+            ({"started_at__date__gte": "0001-01-01"}, ["20th", "15th late", "15th", "10th"]),
+            ({"started_at__date__lte": "0001-01-01"}, []),
+        ],
+    )
+    def test_the_ends_of_the_calendar_are_valid_bounds(
+        self, admin_client, attempts, params, expected
+    ):
+        assert self.rows(admin_client, attempts, **params) == expected
+
     def test_started_between_two_dates(self, admin_client, attempts):
         rows = self.rows(
             admin_client,

@@ -32,11 +32,23 @@ class AttemptListFilter(filters.FilterSet):
     started_from = StartedFromFilter(label="Started from", widget=DateInput)
     started_until = StartedUntilFilter(label="Started until", widget=DateInput)
     result = filters.ChoiceFilter(choices=RESULT_CHOICES, label="Result", method="filter_result")
+    # The digits and places of the score column (``marks_field``): a value it cannot hold
+    # (``-1e999999``, ``1e-999999``) is a field error here, not PostgreSQL's numeric overflow.
     score_min = filters.NumberFilter(
-        field_name="score", lookup_expr="gte", label="Score at least", widget=NumberInput
+        field_name="score",
+        lookup_expr="gte",
+        label="Score at least",
+        widget=NumberInput,
+        max_digits=7,
+        decimal_places=2,
     )
     score_max = filters.NumberFilter(
-        field_name="score", lookup_expr="lte", label="Score at most", widget=NumberInput
+        field_name="score",
+        lookup_expr="lte",
+        label="Score at most",
+        widget=NumberInput,
+        max_digits=7,
+        decimal_places=2,
     )
 
     class Meta:

@@ -41,3 +41,17 @@ class EvaluationForm(forms.Form):
 def evaluation_form(answer: UserAnswer, exam_question: ExamQuestion, data=None) -> EvaluationForm:
     """The form of one answer; ids carry the answer's id so many forms share a page."""
     return EvaluationForm(data, auto_id=f"answer{answer.pk}-%s", max_marks=exam_question.marks)
+
+
+class PagingForm(forms.Form):
+    """``page`` and ``per_page`` of a table page. Bounded so that the row offset
+    (``page × per_page``) always fits PostgreSQL's bigint, and a page never loads more than
+    ``MAX_PER_PAGE`` rows."""
+
+    MAX_PAGE = 2**31 - 1
+    MAX_PER_PAGE = 200
+
+    page = forms.IntegerField(label="Page", required=False, min_value=1, max_value=MAX_PAGE)
+    per_page = forms.IntegerField(
+        label="Rows a page", required=False, min_value=1, max_value=MAX_PER_PAGE
+    )

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,36 @@ def test_postgres_url_switches_engine_and_uses_the_pool(monkeypatch):
         5433,
     )
     assert config["OPTIONS"]["pool"]["max_size"] >= 1
+
+
+def test_the_pool_gives_up_after_3_seconds_and_checks_connections(monkeypatch):
+    # A lost database is a quick 503, not a request waiting 10 s for a connection.
+    monkeypatch.delenv("DB_POOL", raising=False)
+    monkeypatch.delenv("DB_POOL_TIMEOUT", raising=False)
+    config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
+    assert config["OPTIONS"]["pool"]["timeout"] == 3
+    # Django 5.2 gives the pool psycopg_pool's ConnectionPool.check_connection for this.
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_pool_timeout_comes_from_db_pool_timeout(monkeypatch):
+    monkeypatch.delenv("DB_POOL", raising=False)
+    monkeypatch.setenv("DB_POOL_TIMEOUT", "0.5")
+    config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
+    assert config["OPTIONS"]["pool"]["timeout"] == 0.5
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's pool"
+)
+def test_the_running_pool_checks_connections_and_waits_briefly():
+    from django.db import connection
+    from psycopg_pool import ConnectionPool
+
+    pool = connection.pool
+    assert pool.timeout <= 3
+    assert pool._check == ConnectionPool.check_connection
 
 
 def test_pool_can_be_turned_off(monkeypatch):

@@ -6,14 +6,29 @@ schema names exactly the parameters the filter reads.
 """
 
 import django_filters as filters
+from django import forms
+from django_filters.fields import BaseCSVField
 
 from attempts.filters import IdListFilter, StartedFromFilter, StartedUntilFilter
 from attempts.models import Attempt
 
 
+class OrderingCSVField(BaseCSVField):
+    """The comma-separated list of ``ordering``, where an empty item (``,`` or ``date,``) is
+    an error: ``order_by("")`` would raise a FieldError, a 500."""
+
+    def clean(self, value):
+        values = super().clean(value)
+        if values and "" in values:
+            raise forms.ValidationError(self.error_messages["invalid_choice"] % {"value": ""})
+        return values
+
+
 class TiebreakOrderingFilter(filters.OrderingFilter):
     """Testpress's ``ordering``; ties are broken by id in the same direction, so pages of an
     ordered list never overlap or skip a row. An unknown field is a 400 naming the valid ones."""
+
+    base_field_class = OrderingCSVField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,11 +51,13 @@ class AdminAttemptFilter(filters.FilterSet):
     )
     date_0 = StartedFromFilter(
         help_text="Attempts started on or after this day (YYYY-MM-DD, the whole day counts) "
-        "or this instant (ISO 8601 datetime; UTC when it has no offset)."
+        "or this instant (ISO 8601 datetime; UTC when it has no offset).",
+        allow_blank=False,  # the schema's pattern needs a date: "date_0=" is a 400
     )
     date_1 = StartedUntilFilter(
         help_text="Attempts started on or before this day (YYYY-MM-DD, the whole day counts) "
-        "or this instant (ISO 8601 datetime; UTC when it has no offset)."
+        "or this instant (ISO 8601 datetime; UTC when it has no offset).",
+        allow_blank=False,  # likewise "date_1="
     )
     users = IdListFilter(field_name="user_id", help_text="User ids, comma-separated: 1,2,3.")
     exams = IdListFilter(field_name="exam_id", help_text="Exam ids, comma-separated: 3,5.")

@@ -9,17 +9,20 @@ from rest_framework.response import Response
 class TestpressPagination(PageNumberPagination):
     """``count``, ``next``, ``previous``, ``per_page``, ``results``.
 
-    ``page`` must be a whole number from 1 (else 400); a page past the end is a 404, as DRF
-    does. ``per_page`` may ask for 1 to ``max_page_size`` rows (else 400).
+    ``page`` must be a whole number from 1 to ``max_page`` (else 400); a page past the end is
+    a 404, as DRF does. ``per_page`` may ask for 1 to ``max_page_size`` rows (else 400). A
+    parameter sent empty (``page=``) is no number: a 400 too, as the schema documents.
     """
 
+    # Far past any real list, and small enough for every database's integer offset.
+    max_page = 2**31 - 1
     page_size = 200
     page_size_query_param = "per_page"
     max_page_size = 1000
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
+        if raw is None:
             return self.page_size
         if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
@@ -29,8 +32,8 @@ class TestpressPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param)
-        if raw not in (None, "") and not (raw.isdigit() and 0 < int(raw) < 2**31):
-            raise ValidationError({"page": ["Enter a whole number greater than 0."]})
+        if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= self.max_page):
+            raise ValidationError({"page": [f"Enter a whole number from 1 to {self.max_page}."]})
         self.per_page = self.get_page_size(request)
         return super().paginate_queryset(queryset, request, view)
 
@@ -46,18 +49,26 @@ class TestpressPagination(PageNumberPagination):
     def get_paginated_response(self, data):
         return Response(self.payload(data))
 
+    @classmethod
+    def page_schema(cls) -> dict:
+        return {"type": "integer", "minimum": 1, "maximum": cls.max_page}
+
+    @classmethod
+    def per_page_schema(cls) -> dict:
+        return {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": cls.max_page_size,
+            "default": cls.page_size,
+        }
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["schema"] = self.page_schema()
             elif parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": self.max_page_size,
-                    "default": self.page_size,
-                }
+                parameter["schema"] = self.per_page_schema()
         return parameters
 
     def get_paginated_response_schema(self, schema):

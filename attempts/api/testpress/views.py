@@ -134,8 +134,15 @@ class AdminAttemptDetail(TestpressAdminView, ReviewerObjectMixin, generics.Retri
     "the answers on this page, with their choices.",
     parameters=[
         ID_PARAMETER,
-        OpenApiParameter("page", int, description="Page number, from 1."),
-        OpenApiParameter("per_page", int, description="Answers a page, 1 to 1000 (250)."),
+        # The limits the paginator enforces (a value outside them is a 400).
+        OpenApiParameter(
+            "page", UserAnswersPagination.page_schema(), description="Page number, from 1."
+        ),
+        OpenApiParameter(
+            "per_page",
+            UserAnswersPagination.per_page_schema(),
+            description="Answers a page, 1 to 1000 (250).",
+        ),
     ],
     responses={
         200: inline_serializer(

@@ -3,12 +3,17 @@ contract gives it (``error_statuses``), 400 when the contract names none; the bo
 the message under ``detail``, or under the field the refusal names."""
 
 import json
+import logging
 
 import pytest
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import InterfaceError, OperationalError
+from psycopg_pool import PoolTimeout
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
+from attempts.api.testpress.views import AdminAttemptList
 from attempts.errors import (
     AttemptError,
     AttemptLimitError,
@@ -17,6 +22,8 @@ from attempts.errors import (
     InvalidAnswerError,
     NotAllowedError,
 )
+from tests.attempts.api.testpress.contract import LIST_URL, jwt_client
+from tests.factories import StaffFactory
 
 
 class Raising(APIView):
@@ -87,6 +94,82 @@ def test_drf_errors_are_left_to_drf(error, status, body):
     assert call(Raising, error) == (status, body)
 
 
-def test_other_exceptions_still_propagate():
+# ------------------------------------------------------------ what no contract expects
+
+
+def test_an_unexpected_exception_is_a_json_500_logged_with_its_traceback(caplog):
+    # Was Django's HTML 500 page: the exception left the handler.
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        assert call(Raising, ZeroDivisionError("boom")) == (
+            500,
+            {"detail": "A server error occurred."},
+        )
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.levelname == "ERROR"
+    assert record.status_code == 500
+    assert record.exc_info[0] is ZeroDivisionError
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OperationalError("connection refused"), InterfaceError("connection already closed")],
+    ids=["OperationalError", "InterfaceError"],
+)
+def test_a_lost_database_is_a_json_503_to_retry(error):
+    response = Raising.as_view(error=error)(APIRequestFactory().get("/api/x/"))
+    response.render()
+    assert response.status_code == 503
+    assert json.loads(response.content) == {
+        "detail": "The service is unavailable for a moment. Please try again shortly."
+    }
+    assert int(response["Retry-After"]) > 0
+
+
+def test_with_debug_on_the_exception_goes_on_to_djangos_debug_page(settings):
+    settings.DEBUG = True
     with pytest.raises(ZeroDivisionError):
         call(Raising, ZeroDivisionError())
+
+
+@pytest.mark.django_db
+class TestThroughTheStack:
+    """A real endpoint whose view raises, through the middleware and the URL conf."""
+
+    @pytest.fixture
+    def client(self):
+        client = jwt_client(StaffFactory())
+        client.raise_request_exception = False
+        return client
+
+    def test_an_exception_in_an_api_view_is_a_json_500(self, client, monkeypatch):
+        def fail(self):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(AdminAttemptList, "get_queryset", fail)
+        response = client.get(LIST_URL)
+        assert response.status_code == 500
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"detail": "A server error occurred."}
+
+    def test_an_exception_outside_the_view_is_a_json_500_under_api(self, client, monkeypatch):
+        # Raised by a middleware, before any view: Django's handler500 answers.
+        def fail(self, request):
+            raise RuntimeError("a bug in a middleware")
+
+        monkeypatch.setattr(SessionMiddleware, "process_request", fail)
+        response = client.get(LIST_URL)
+        assert response.status_code == 500
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"detail": "A server error occurred."}
+
+    @pytest.mark.parametrize(
+        "error", [OperationalError("gone"), PoolTimeout("no connection in 3.0 sec")]
+    )
+    def test_a_lost_database_is_a_json_503(self, client, monkeypatch, error):
+        def fail(self):
+            raise error
+
+        monkeypatch.setattr(AdminAttemptList, "get_queryset", fail)
+        response = client.get(LIST_URL)
+        assert response.status_code == 503
+        assert response.json()["detail"].startswith("The service is unavailable")

@@ -407,6 +407,43 @@ def test_list_operations_answer_200_for_each_valid_filter(staff_token):
     assert not failures, _report(failures)
 
 
+def test_paging_parameters_document_the_limits_the_server_enforces():
+    """``page`` and ``per_page`` of every operation carry the bounds outside which the
+    paginator answers 400, so that the fuzzer's "valid" values are valid."""
+    found = []
+    for path, operations in schema.raw_schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] in ("page", "per_page"):
+                    spec = parameter["schema"]
+                    found.append((method, path, parameter["name"]))
+                    assert spec["type"] == "integer", (path, parameter)
+                    assert spec["minimum"] == 1, (path, parameter)
+                    assert spec["maximum"] == (
+                        2**31 - 1 if parameter["name"] == "page" else 1000
+                    ), (path, parameter)
+    assert len(found) == 4, found  # the attempt list and the user answers, two each
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v2.5/admin/attempts/", {"date_0": ""}),
+        ("/api/v2.5/admin/attempts/", {"date_1": ""}),
+        ("/api/v2.5/admin/attempts/", {"per_page": ""}),
+        ("/api/v2.5/admin/attempts/", {"page": ""}),
+        ("/api/v2.5/admin/attempts/", {"page": 2**31}),
+    ],
+)
+def test_values_outside_the_schema_are_a_documented_400(staff_token, path, query):
+    """What schemathesis found accepted although the schema excludes it: an empty value of
+    a typed parameter, a page past the documented maximum."""
+    case = schema[path]["GET"].Case(query=query)
+    response = case.call(headers={"Authorization": f"JWT {staff_token}"})
+    assert response.status_code == 400, response.text[:300]
+    case.validate_response(response, checks=CHECKS)
+
+
 # Days and instants at the ends of the calendar, each valid ISO 8601 that the date filters
 # accept; in UTC (how the database gets them) the last two fall outside years 1 to 9999.
 CALENDAR_ENDS = [

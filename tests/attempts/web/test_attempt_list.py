@@ -238,6 +238,87 @@ class TestFilters:
         assert "Some filters are not valid" in html
         assert "<table" not in html
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # Each was a numeric overflow on PostgreSQL, a 500: scores have 7 digits, 2 places.
+            "?score_min=-1e999999",
+            "?score_max=-1e999999",
+            "?score_min=-1e-999999",
+            "?score_min=123456789",
+            "?score_max=8.125",
+        ],
+    )
+    def test_a_score_the_column_cannot_hold_is_a_field_error(
+        self, client, exam, attempts, teacher, query
+    ):
+        client.force_login(teacher)
+        response = client.get(url(exam, query))
+        assert response.status_code == 200
+        html = response.content.decode()
+        field = query[1:].split("=")[0]
+        assert f'id="id_{field}-errors"' in html
+        assert "Some filters are not valid" in html
+        assert "<table" not in html
+
+
+class TestPaging:
+    """``page`` and ``per_page`` (1 to 200) of the table: a bad value says so, instead of a
+    500 (PostgreSQL's bigint offset) or a silent first page."""
+
+    @pytest.fixture
+    def sixty(self, exam):
+        for i in range(60):
+            make_attempt(exam, f"l{i:02}", score="4", correct=1, started=DAY + timedelta(hours=i))
+
+    def test_per_page_and_page_choose_the_rows(self, client, exam, sixty, teacher):
+        client.force_login(teacher)
+        response = client.get(url(exam, "?per_page=25&page=3&sort=started_at"))
+        assert response.status_code == 200
+        assert rows(response) == [f"l{i:02}" for i in range(50, 60)]
+
+    def test_200_per_page_is_the_most(self, client, exam, sixty, teacher):
+        client.force_login(teacher)
+        response = client.get(url(exam, "?per_page=200"))
+        assert len(rows(response)) == 60
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("?page=abc", "Page: Enter a whole number."),
+            ("?page=0", "Page: Ensure this value is greater than or equal to 1."),
+            ("?page=99999999999999999999", "Page: Ensure this value is less than or equal to"),
+            ("?page=9223372036854775807", "Page: Ensure this value is less than or equal to"),
+            ("?per_page=9223372036854775808", "Rows a page: Ensure this value is less than or"),
+            ("?per_page=100000", "Rows a page: Ensure this value is less than or equal to 200."),
+            ("?per_page=0", "Rows a page: Ensure this value is greater than or equal to 1."),
+        ],
+    )
+    def test_a_bad_page_or_page_size_is_a_message_not_a_table(
+        self, client, exam, sixty, teacher, query, message
+    ):
+        client.force_login(teacher)
+        response = client.get(url(exam, query))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'id="paging-errors"' in html
+        assert message in html
+        assert "<table" not in html
+
+    def test_a_page_past_the_end_is_a_404_that_says_so(self, client, exam, sixty, teacher):
+        client.force_login(teacher)
+        response = client.get(url(exam, "?page=9999&state=1"))
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "There is no page 9999 of these attempts." in html
+        assert "<table" not in html
+        # A link back to the first page keeps the filters.
+        assert f'href="{url(exam)}?state=1"' in html
+
+    def test_the_last_page_is_no_404(self, client, exam, sixty, teacher):
+        client.force_login(teacher)
+        assert client.get(url(exam, "?page=2")).status_code == 200
+
 
 class TestExport:
     def test_csv_has_the_filtered_sorted_rows_and_columns_on_screen(

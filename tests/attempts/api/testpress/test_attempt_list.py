@@ -434,6 +434,15 @@ class TestBadInput:
             ("per_page=1001", "per_page"),
             ("per_page=x", "per_page"),
             ("ordering=foo", "ordering"),
+            ("ordering=%2C", "ordering"),  # only separators: was a FieldError, an HTML 500
+            ("ordering=date,", "ordering"),
+            # An empty value is no value of the documented type: the schema says integer or
+            # a date pattern, so the server refuses it rather than ignore it.
+            ("date_0=", "date_0"),
+            ("date_1=", "date_1"),
+            ("per_page=", "per_page"),
+            ("page=", "page"),
+            ("page=2147483648", "page"),  # past the schema's maximum
         ],
     )
     def test_is_400_keyed_by_the_parameter(self, staff, query, key):
