@@ -28,6 +28,28 @@ else:
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# --- Security (HTTPS, cookies, JWT key) -------------------------------------------------------
+# Secure by default whenever DEBUG is off; each one can be relaxed from the environment (the
+# test suite and `make serve` run over plain HTTP on 127.0.0.1). `manage.py check --deploy
+# --fail-level WARNING` passes with these defaults (.ci/run and tests/lms/test_settings.py).
+# Behind a TLS-terminating proxy that sets the header (and strips it from clients), e.g.
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Unset: no header is trusted.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if _proxy_ssl_header else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# API tokens are signed with their own key, so rotating one secret leaves the other standing.
+# Only a DEBUG process may fall back to SECRET_KEY.
+if DEBUG:
+    JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
+else:
+    JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
+# --- end Security -----------------------------------------------------------------------------
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -172,7 +194,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SLIDING_TOKEN_LIFETIME": timedelta(hours=env.int("JWT_LIFETIME_HOURS", default=12)),
     "SLIDING_TOKEN_REFRESH_LIFETIME": timedelta(days=7),
-    "SIGNING_KEY": SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "UPDATE_LAST_LOGIN": False,
 }
 
