@@ -73,6 +73,8 @@ def production_environ(**overrides) -> dict:
         "SECURE_HSTS_INCLUDE_SUBDOMAINS",
         "SECURE_HSTS_PRELOAD",
         "STATICFILES_MANIFEST",
+        # Set by the browser tests' conftest for the rest of the session; never in deployment.
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
     environ = {k: v for k, v in os.environ.items() if k not in relaxed}
     return {**environ, **PRODUCTION_ENV, **overrides}
