@@ -105,6 +105,15 @@ WSGI_APPLICATION = "lms.wsgi.application"
 
 SQLITE_DEFAULT_PATH = BASE_DIR / "var" / "db.sqlite3"
 
+# --- Serving (gunicorn, pool, health) ---------------------------------------------------------
+# GUNICORN_THREADS (threads per worker, lms/gunicorn.conf.py) is also the default size of each
+# process's database pool (DB_POOL_MAX_SIZE, database_settings below).
+# /health/ pings Redis too when it is configured (lms/health.py).
+REDIS_URL = env.str("REDIS_URL", default="")
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# --- end Serving ------------------------------------------------------------------------------
+
 
 def database_settings(url: str) -> dict:
     """Turn ``DATABASE_URL`` into Django's ``DATABASES["default"]`` with our engine tuning.
@@ -130,7 +139,11 @@ def database_settings(url: str) -> dict:
         if env.bool("DB_POOL", default=True):
             config.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": 1,
-                "max_size": 10,
+                # --- Serving: one connection per gunicorn thread (lms/gunicorn.conf.py); a
+                # process never runs more queries at once than it has threads.
+                "max_size": env.int(
+                    "DB_POOL_MAX_SIZE", default=env.int("GUNICORN_THREADS", default=4)
+                ),
                 "timeout": 10,
             }
         else:
@@ -160,12 +173,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Static files -----------------------------------------------------------------------------
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Production serves what `collectstatic` built: hashed names (cached forever by browsers) and
+# compressed copies. Off under DEBUG (`make demo`) and in the tests (pytest-env), which serve
+# the source files without collectstatic.
+STATICFILES_MANIFEST = env.bool("STATICFILES_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # WhiteNoise serves the files (gzip/brotli after collectstatic) without a web server.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATICFILES_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
+# --- end Static files -------------------------------------------------------------------------
 
 # --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
 # Everything from our own origin, nothing inline: templates carry no <script>, style= or on*

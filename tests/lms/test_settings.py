@@ -30,6 +30,16 @@ def test_postgres_url_switches_engine_and_uses_the_pool(monkeypatch):
     assert config["OPTIONS"]["pool"]["max_size"] >= 1
 
 
+def test_pool_holds_one_connection_per_gunicorn_thread(monkeypatch):
+    monkeypatch.delenv("DB_POOL_MAX_SIZE", raising=False)
+    monkeypatch.setenv("GUNICORN_THREADS", "6")
+    config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
+    assert config["OPTIONS"]["pool"]["max_size"] == 6
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "3")  # e.g. a database with few connections
+    config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
+    assert config["OPTIONS"]["pool"]["max_size"] == 3
+
+
 def test_pool_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("DB_POOL", "off")
     config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
