@@ -26,6 +26,19 @@ demo: $(STAMP) ## Migrate the SQLite database, load demo data, print logins, ser
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# `make serve`: production settings over plain HTTP on this machine. The secrets are for local
+# use only; a deployment sets its own (README, "Deploy").
+SERVE_ENV := env -u DEBUG \
+	SECRET_KEY=local-serve-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+	JWT_SIGNING_KEY=local-serve-only-jwt-key-not-a-secret-0123456789abcdefghijklmnop \
+	ALLOWED_HOSTS=127.0.0.1,localhost \
+	SECURE_SSL_REDIRECT=off SESSION_COOKIE_SECURE=off CSRF_COOKIE_SECURE=off SECURE_HSTS_SECONDS=0
+
+serve: $(STAMP) ## Production-like: collectstatic, then gunicorn on :8000, DEBUG off, the demo database
+	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	@echo "Serving with gunicorn on http://$(HOST):$(PORT)/  (run make demo first for data)"
+	$(SERVE_ENV) $(PY) -m gunicorn -c lms/gunicorn.conf.py --bind $(HOST):$(PORT)
+
 browser: ## Install Debian's chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests"; \

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,28 @@ else:
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# --- Security (HTTPS, cookies, JWT key) -------------------------------------------------------
+# Secure by default whenever DEBUG is off; each one can be relaxed from the environment (the
+# test suite and `make serve` run over plain HTTP on 127.0.0.1). `manage.py check --deploy
+# --fail-level WARNING` passes with these defaults (.ci/run and tests/lms/test_settings.py).
+# Behind a TLS-terminating proxy that sets the header (and strips it from clients), e.g.
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Unset: no header is trusted.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if _proxy_ssl_header else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# API tokens are signed with their own key, so rotating one secret leaves the other standing.
+# Only a DEBUG process may fall back to SECRET_KEY.
+if DEBUG:
+    JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
+else:
+    JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
+# --- end Security -----------------------------------------------------------------------------
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -41,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "lms",
     "assessments",
     "attempts",
@@ -49,10 +73,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on signed-in pages, exports and the API.
+    "lms.private_responses.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -77,6 +104,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "lms.wsgi.application"
 
 SQLITE_DEFAULT_PATH = BASE_DIR / "var" / "db.sqlite3"
+
+# --- Serving (gunicorn, pool, health) ---------------------------------------------------------
+# GUNICORN_THREADS (threads per worker, lms/gunicorn.conf.py) is also the default size of each
+# process's database pool (DB_POOL_MAX_SIZE, database_settings below).
+# /health/ pings Redis too when it is configured (lms/health.py).
+REDIS_URL = env.str("REDIS_URL", default="")
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# --- end Serving ------------------------------------------------------------------------------
 
 
 def database_settings(url: str) -> dict:
@@ -107,7 +143,11 @@ def database_settings(url: str) -> dict:
         if env.bool("DB_POOL", default=True):
             config.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": 1,
-                "max_size": 10,
+                # --- Serving: one connection per gunicorn thread (lms/gunicorn.conf.py); a
+                # process never runs more queries at once than it has threads.
+                "max_size": env.int(
+                    "DB_POOL_MAX_SIZE", default=env.int("GUNICORN_THREADS", default=4)
+                ),
                 # Seconds a request waits for a connection: with the database gone, a quick
                 # 503 (lms.middleware) rather than a request that hangs.
                 "timeout": env.float("DB_POOL_TIMEOUT", default=3),
@@ -143,12 +183,43 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Static files -----------------------------------------------------------------------------
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Production serves what `collectstatic` built: hashed names (cached forever by browsers) and
+# compressed copies. Off under DEBUG (`make demo`) and in the tests (pytest-env), which serve
+# the source files without collectstatic.
+STATICFILES_MANIFEST = env.bool("STATICFILES_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # WhiteNoise serves the files (gzip/brotli after collectstatic) without a web server.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATICFILES_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
+# --- end Static files -------------------------------------------------------------------------
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
+# Everything from our own origin, nothing inline: templates carry no <script>, style= or on*
+# attributes (charts are SVG with presentation attributes and classes), Swagger UI's init script
+# is a URL (lms/api_urls.py) and its page style a static file. data: for the CSS icons of Pico
+# and Swagger UI and the empty favicon of base.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# --- end Content-Security-Policy --------------------------------------------------------------
 
 # Hosts that question images may load from, besides this site and data: URIs
 # (assessments.html): a remote image tells its host who opened the question.
@@ -186,7 +257,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SLIDING_TOKEN_LIFETIME": timedelta(hours=env.int("JWT_LIFETIME_HOURS", default=12)),
     "SLIDING_TOKEN_REFRESH_LIFETIME": timedelta(days=7),
-    "SIGNING_KEY": SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "UPDATE_LAST_LOGIN": False,
 }
 

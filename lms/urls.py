@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from lms import views
+from lms import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("attempts.web.urls")),
     path("admin/", admin.site.urls),

@@ -478,3 +478,48 @@ class TestInstructorJourney:
         assert layout["tablesOutsideWrap"] == 0
         assert [w["overflowX"] for w in layout["wraps"]] == ["auto"], layout
         assert layout["wraps"][0]["right"] <= layout["innerWidth"] + 1, layout
+
+
+# ------------------------------------------------------------------------------ security
+
+
+def test_main_pages_report_no_content_security_policy_violation(page: Page, live_server, journey):
+    """Every page sends the policy (lms/settings.py) and chromium refuses nothing on it: no
+    inline script, style attribute or handler is left, the charts' SVG included."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    policies = {}
+    page.on(
+        "response",
+        lambda response: (
+            policies.setdefault(response.url, response.headers.get("content-security-policy"))
+            if response.request.resource_type == "document"
+            else None
+        ),
+    )
+    exam = journey.kit.exam.pk
+    sign_in(page, live_server, journey.list_url)  # the login page, then the attempt list
+    for path in (
+        journey.detail_url("barbara"),  # charts, an essay form
+        journey.detail_url("ada"),
+        reverse("exam-summary", args=[exam]),
+        reverse("courses"),
+        reverse("evaluation-queue"),
+        reverse("api:docs"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    expect(page.locator(".swagger-ui .info")).to_be_visible()  # Swagger UI ran its scripts
+
+    assert violations == []
+    assert len(policies) >= 8
+    missing = [url for url, header in policies.items() if not header]
+    assert missing == []
+    assert all("unsafe-inline" not in header for header in policies.values())

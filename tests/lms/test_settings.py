@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,16 @@ def test_the_running_database_waits_briefly_for_a_connection_or_a_lock():
         assert "pool" not in connection.settings_dict["OPTIONS"]
 
 
+def test_pool_holds_one_connection_per_gunicorn_thread(monkeypatch):
+    monkeypatch.delenv("DB_POOL_MAX_SIZE", raising=False)
+    monkeypatch.setenv("GUNICORN_THREADS", "6")
+    config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
+    assert config["OPTIONS"]["pool"]["max_size"] == 6
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "3")  # e.g. a database with few connections
+    config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
+    assert config["OPTIONS"]["pool"]["max_size"] == 3
+
+
 def test_pool_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("DB_POOL", "off")
     config = database_settings("postgres://postgres@127.0.0.1:5432/lms")
@@ -77,3 +89,93 @@ def test_the_running_database_is_the_one_database_url_names(settings):
     assert settings.AUTH_USER_MODEL == "lms.User"
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "UTC"
+
+
+# ------------------------------------------------------------------------------ deployment
+
+# What a production process gets from its environment (no DEBUG, real secrets, a proxy that
+# terminates TLS); every other security setting keeps its default.
+PRODUCTION_ENV = {
+    "SECRET_KEY": "production-like-secret-key-for-the-deploy-check-0123456789abcdefghij",
+    "JWT_SIGNING_KEY": "production-like-jwt-signing-key-for-the-deploy-check-0123456789abcd",
+    "ALLOWED_HOSTS": "lms.example.com",
+    "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+}
+REPO = Path(__file__).resolve().parents[2]
+
+
+def production_environ(**overrides) -> dict:
+    """This process's environment without the test suite's relaxations (pytest-env), plus
+    the production variables."""
+    relaxed = {
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "STATICFILES_MANIFEST",
+        # Set by the browser tests' conftest for the rest of the session; never in deployment.
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
+    environ = {k: v for k, v in os.environ.items() if k not in relaxed}
+    return {**environ, **PRODUCTION_ENV, **overrides}
+
+
+def run_manage(*args, environ) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_check_passes_with_production_environment():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", environ=production_environ()
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_fails_when_a_secure_default_is_turned_off():
+    # The same check catches a relaxed setting: it is the defaults that make it pass.
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        environ=production_environ(SESSION_COOKIE_SECURE="off"),
+    )
+    assert result.returncode != 0
+    assert "security.W012" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_jwt_signing_key():
+    environ = production_environ()
+    del environ["JWT_SIGNING_KEY"]
+    result = run_manage("check", environ=environ)
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY" in result.stderr
+
+
+def test_debug_falls_back_to_secret_key_for_jwt():
+    environ = production_environ(DEBUG="on")
+    del environ["JWT_SIGNING_KEY"]
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings;"
+        " print(settings.SIMPLE_JWT['SIGNING_KEY'] == settings.SECRET_KEY)",
+        environ=environ,
+    )
+    assert result.stdout.splitlines()[-1] == "True", result.stderr
+
+
+def test_tokens_are_signed_with_the_jwt_key_not_the_secret_key(settings):
+    assert settings.SIMPLE_JWT["SIGNING_KEY"] == os.environ["JWT_SIGNING_KEY"]
+    assert settings.SIMPLE_JWT["SIGNING_KEY"] != settings.SECRET_KEY
