@@ -15,7 +15,7 @@ from assessments.models import AnswerChoice
 from attempts import services
 from attempts.errors import AttemptNotRunningError
 from attempts.models import Attempt, AttemptEvent
-from tests.factories import EnrollmentFactory, StaffFactory, UserFactory
+from tests.factories import StaffFactory
 from tests.play import NOW
 
 D = Decimal
@@ -156,8 +156,7 @@ class TestSubmitAndFinalize:
         assert events()[-1][:3] == (Kind.SUBMITTED, State.RUNNING, State.PENDING_EVALUATION)
 
     def test_the_overdue_finalizer_records_one_event_per_attempt_without_an_actor(self, kit):
-        other = UserFactory()
-        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=2))
+        other = kit.enrol()
         first = kit.start()
         second = kit.start(other)
         kit.answer(first, "single", choices=[0])
@@ -239,8 +238,7 @@ class TestRescore:
         right = kit.start()
         kit.answer(right, "single", choices=[0])
         services.attempt_submit(attempt=right, now=NOW)
-        other = UserFactory()
-        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=2))
+        other = kit.enrol()
         untouched = kit.start(other)
         kit.answer(untouched, "numeric", number=D("9.81"))
         services.attempt_submit(attempt=untouched, now=NOW)

@@ -24,7 +24,7 @@ from attempts.errors import (
 from attempts.models import Attempt, UserAnswer
 from lms.models import Enrollment
 from tests.attempts.conftest import NOW
-from tests.factories import AttemptFactory, EnrollmentFactory, UserFactory
+from tests.factories import AttemptFactory, UserFactory
 
 D = Decimal
 
@@ -249,8 +249,7 @@ class TestFinalizeOverdue:
     def test_completes_overdue_attempts_at_their_deadline(self, kit):
         attempt = kit.start()
         kit.answer(attempt, "single", choices=[0])
-        other = UserFactory()
-        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=1))
+        other = kit.enrol()
         fresh = kit.start(other, now=NOW + timedelta(minutes=50))
         later = NOW + timedelta(minutes=61) + services.DEADLINE_GRACE
         assert services.attempts_finalize_overdue(now=later) == 1
@@ -344,10 +343,7 @@ class TestRescore:
         assert attempt.score == D("4.00")
 
     def test_marks_change_applies_to_every_attempt_in_a_fixed_number_of_queries(self, kit):
-        learners = [kit.learner] + [UserFactory() for _ in range(4)]
-        for n, learner in enumerate(learners[1:]):
-            EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=1))
-            del n
+        learners = [kit.learner] + [kit.enrol() for _ in range(4)]
         for learner in learners:
             attempt = kit.start(learner)
             kit.answer(attempt, "single", choices=[0])
