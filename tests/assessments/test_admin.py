@@ -5,7 +5,7 @@ import pytest
 
 from assessments.models import Exam, ExamQuestion, Question, Section
 from tests.admin_pages import url
-from tests.factories import SectionFactory
+from tests.factories import QuestionFactory, SectionFactory, SubjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +31,18 @@ def test_question_list_shows_plain_text_excerpt(admin_client, one_of_each):
     html = admin_client.get(url(Question, "changelist")).content.decode()
 
     assert "What bends light?" in html
+
+
+def test_question_changelist_query_budget_does_not_grow_with_the_bank(
+    admin_client, one_of_each, django_assert_num_queries
+):
+    path = url(Question, "changelist")
+    # session, admin user, the subject filter's subjects and their ancestors' names (the
+    # two queries of SubjectPathListFilter), COUNT of the filtered and of all questions (the
+    # same here), the page of questions joined to subject.
+    with django_assert_num_queries(7):
+        assert admin_client.get(path).status_code == 200
+    for subject in SubjectFactory.create_batch(5, parent=one_of_each.subject):
+        QuestionFactory.create_batch(4, subject=subject)
+    with django_assert_num_queries(7):  # the same with 21 questions under 8 subjects as 1
+        assert admin_client.get(path).status_code == 200
