@@ -1,5 +1,6 @@
 """A small exam with one question of each kind, for the lifecycle tests. The kit names its
-questions and choices; ``kit.start`` and ``kit.answer`` play them through ``tests.play``."""
+questions and choices; ``kit.start`` and ``kit.answer`` play them through ``tests.play``, and
+``kit.enrol`` adds a learner to its course."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +31,15 @@ class ExamKit:
     learner: object
     eq: dict = field(default_factory=dict)  # name -> ExamQuestion
     choices: dict = field(default_factory=dict)  # name -> list of AnswerChoice
+
+    def enrol(self, username=None, **fields):
+        """A new learner (``UserFactory`` with ``fields``), enrolled in the kit's course two
+        days before ``NOW`` like the kit's own learner."""
+        if username is not None:
+            fields["username"] = username
+        learner = UserFactory(**fields)
+        EnrollmentFactory(user=learner, course=self.course, enrolled_at=NOW - timedelta(days=2))
+        return learner
 
     def start(self, learner=None, *, now=NOW):
         """``play.start`` of the kit's exam, by the kit's learner unless told otherwise."""
@@ -69,9 +79,8 @@ def kit(db):
         opens_at=NOW - timedelta(days=1),
         closes_at=NOW + timedelta(days=30),
     )
-    learner = UserFactory(username="ada")
-    EnrollmentFactory(user=learner, course=course, enrolled_at=NOW - timedelta(days=2))
-    kit = ExamKit(exam=exam, course=course, instructor=instructor, learner=learner)
+    kit = ExamKit(exam=exam, course=course, instructor=instructor, learner=None)
+    kit.learner = kit.enrol("ada")
     one, two = SectionFactory(exam=exam, order=0), SectionFactory(exam=exam, order=1)
     marking = {"marks": Decimal("4"), "negative_marks": Decimal("1")}
     add_choice_question(kit, "single", one, Question.Type.SINGLE, {0}, **marking)

@@ -1,5 +1,7 @@
-"""The Django admin cannot corrupt results: attempts are read-only, changes go through the
-services as actions, and a change of marks or key flags the exam for a rescore.
+"""The admin of attempts, answers and events. It cannot corrupt results: attempts are
+read-only, changes go through the services as actions, and a change of marks or key flags the
+exam for a rescore. The attempt list filters, searches and sorts on stored fields; instructors
+see only the attempts of their courses; the pages cost a fixed number of queries.
 
 Kit: 6 questions × 4 marks (max 24), negative 1, pass mark 50 %, 60 minutes
 (tests/attempts/conftest.py).
@@ -9,19 +11,33 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
-from attempts.models import Attempt, AttemptEvent
+from attempts.admin import AttemptAdmin, UserAnswerAdmin
+from attempts.models import Attempt, AttemptEvent, UserAnswer
+from lms.models import User
 from tests import play
+from tests.admin_pages import at, changelist_rows, url
+from tests.factories import (
+    AnswerChoiceFactory,
+    AttemptFactory,
+    ExamFactory,
+    UserAnswerFactory,
+    UserFactory,
+)
 from tests.play import NOW
 
 D = Decimal
 State = Attempt.State
 
 
-def url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+def score_column_index(client):
+    """The ``o`` index of the score column (the action checkbox column comes first)."""
+    response = client.get(url(Attempt, "changelist"))
+    return response.context["cl"].list_display.index("score")
 
 
 def finished(kit, *, single=0):
@@ -203,3 +219,250 @@ class TestMarkingChangesFlagTheExam:
         admin_client.post(url(ExamQuestion, "delete", eq.pk), {"post": "yes"})
         kit.exam.refresh_from_db()
         assert kit.exam.marking_changed_at is not None
+
+
+class TestAttemptChangelist:
+    @pytest.fixture
+    def attempts(self, one_of_each):
+        """Attempts on the 10th at noon, the 15th at noon (one_of_each's), the 15th at 23:30 and
+        the 20th at midnight, of two exams in two courses."""
+        other_exam = ExamFactory(title="Final")
+        bob = UserFactory(username="bob", email="bob@example.com")
+        return {
+            "10th": AttemptFactory(user=bob, exam=one_of_each.exam, started_at=at(10)),
+            "15th": one_of_each.attempt,
+            "15th late": AttemptFactory(
+                exam=other_exam, state=Attempt.State.COMPLETED, started_at=at(15, 23, 30)
+            ),
+            "20th": AttemptFactory(exam=other_exam, started_at=at(20, 0)),
+        }
+
+    @staticmethod
+    def rows(admin_client, attempts, **params):
+        """The names of the attempts the changelist shows, in its order."""
+        response = admin_client.get(url(Attempt, "changelist"), params)
+        assert response.status_code == 200
+        names = {attempt.pk: name for name, attempt in attempts.items()}
+        return [names[attempt.pk] for attempt in changelist_rows(response)]
+
+    def test_lists_newest_first(self, admin_client, attempts):
+        assert self.rows(admin_client, attempts) == ["20th", "15th late", "15th", "10th"]
+
+    def test_started_on_or_after_includes_the_whole_first_day(self, admin_client, attempts):
+        rows = self.rows(admin_client, attempts, started_at__date__gte="2024-01-15")
+        assert rows == ["20th", "15th late", "15th"]
+
+    def test_started_on_or_before_includes_the_whole_last_day(self, admin_client, attempts):
+        rows = self.rows(admin_client, attempts, started_at__date__lte="2024-01-15")
+        assert rows == ["15th late", "15th", "10th"]
+
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            # The last day of the calendar has no next midnight: was an OverflowError, a 500.
+            ({"started_at__date__lte": "9999-12-31"}, ["20th", "15th late", "15th", "10th"]),
+            ({"started_at__date__gte": "9999-12-31"}, []),
+            ({"started_at__date__gte": "0001-01-01"}, ["20th", "15th late", "15th", "10th"]),
+            ({"started_at__date__lte": "0001-01-01"}, []),
+        ],
+    )
+    def test_the_ends_of_the_calendar_are_valid_bounds(
+        self, admin_client, attempts, params, expected
+    ):
+        assert self.rows(admin_client, attempts, **params) == expected
+
+    def test_started_between_two_dates(self, admin_client, attempts):
+        rows = self.rows(
+            admin_client,
+            attempts,
+            started_at__date__gte="2024-01-11",
+            started_at__date__lte="2024-01-19",
+        )
+        assert rows == ["15th late", "15th"]
+
+    def test_date_range_is_an_indexable_range_on_started_at(self, admin_client, attempts):
+        response = admin_client.get(
+            url(Attempt, "changelist"),
+            {"started_at__date__gte": "2024-01-11", "started_at__date__lte": "2024-01-19"},
+        )
+        # Plain comparisons of the column (no per-row date cast), end of range exclusive.
+        where = response.context["cl"].queryset.query.where
+        lookups = {(c.lhs.target.name, c.lookup_name): c.rhs for c in where.children}
+        assert lookups == {("started_at", "gte"): at(11, 0), ("started_at", "lt"): at(20, 0)}
+
+    def test_date_filter_renders_two_date_inputs_keeping_other_filters(
+        self, admin_client, attempts
+    ):
+        response = admin_client.get(
+            url(Attempt, "changelist"), {"state__exact": "1", "started_at__date__gte": "2024-01-11"}
+        )
+        html = response.content.decode()
+        assert 'type="date" name="started_at__date__gte" value="2024-01-11"' in html
+        assert 'type="date" name="started_at__date__lte"' in html
+        assert '<input type="hidden" name="state__exact" value="1">' in html
+        assert "Started on or before" in html
+
+    def test_an_invalid_date_shows_the_unfiltered_list(self, admin_client, attempts):
+        response = admin_client.get(url(Attempt, "changelist"), {"started_at__date__gte": "15/1"})
+        assert response.status_code == 302
+        assert response.url.endswith("?e=1")
+
+    def test_state_filter(self, admin_client, attempts):
+        rows = self.rows(admin_client, attempts, state__exact=Attempt.State.COMPLETED)
+        assert rows == ["15th late", "15th"]
+
+    def test_exam_filter(self, admin_client, attempts, one_of_each):
+        assert self.rows(admin_client, attempts, exam__id__exact=one_of_each.exam.pk) == [
+            "15th",
+            "10th",
+        ]
+
+    def test_course_filter(self, admin_client, attempts, one_of_each):
+        rows = self.rows(admin_client, attempts, exam__course__id__exact=one_of_each.course.pk)
+        assert rows == ["15th", "10th"]
+
+    def test_search_finds_the_learner_by_exact_email_in_any_case(self, admin_client, attempts):
+        assert self.rows(admin_client, attempts, q="ALICE@example.com") == ["15th"]
+        assert self.rows(admin_client, attempts, q="bob") == ["10th"]
+
+    def test_search_does_not_match_part_of_a_username_or_email(self, admin_client, attempts):
+        assert self.rows(admin_client, attempts, q="alic") == []
+        assert self.rows(admin_client, attempts, q="example.com") == []
+
+    def test_sorts_by_the_stored_score(self, admin_client, attempts):
+        scores = {"10th": "7.50", "15th": "2.00", "15th late": "-1.00", "20th": "0.00"}
+        for name, score in scores.items():
+            Attempt.objects.filter(pk=attempts[name].pk).update(score=Decimal(score))
+        score_column = score_column_index(admin_client)
+
+        ascending = self.rows(admin_client, attempts, o=str(score_column))
+        descending = self.rows(admin_client, attempts, o=f"-{score_column}")
+
+        assert ascending == ["15th late", "20th", "15th", "10th"]
+        assert descending == list(reversed(ascending))
+
+    def test_every_result_column_is_sortable(self, admin_client, attempts):
+        response = admin_client.get(url(Attempt, "changelist"))
+        sortable = {
+            header["text"] for header in response.context["result_headers"] if header["sortable"]
+        }
+        stored = {
+            "started at",
+            "correct count",
+            "incorrect count",
+            "partial count",
+            "unanswered count",
+            "pending count",
+            "score",
+            "max score",
+            "percentage",
+            "passed",
+        }
+        assert stored <= sortable
+
+
+def test_attempt_change_form_shows_its_answers_read_only(admin_client, one_of_each):
+    response = admin_client.get(url(Attempt, "change", one_of_each.attempt.pk))
+
+    answers, history = response.context["inline_admin_formsets"]
+    assert [form.instance for form in answers.formset.forms] == [one_of_each.useranswer]
+    assert [form.instance for form in history.formset.forms] == [one_of_each.attemptevent]
+    html = response.content.decode()
+    assert "A lens" in html  # the selected choice, as plain text
+    assert url(UserAnswer, "change", one_of_each.useranswer.pk) in html  # show_change_link
+    assert 'name="answers-0-result"' not in html  # read-only: no input
+    assert 'name="score"' not in html
+
+
+def make_attempts(count):
+    exams = [ExamFactory() for _ in range(3)]
+    for i in range(count):
+        AttemptFactory(exam=exams[i % 3], started_at=at(1 + i % 28), score=Decimal(i))
+
+
+class TestQueryBudgets:
+    """Pages cost a fixed number of queries, whatever the number of rows they show: each
+    budget is asserted at a small and at a larger size."""
+
+    def test_attempt_changelist(self, admin_client, django_assert_num_queries):
+        path = url(Attempt, "changelist")
+        make_attempts(3)
+        # session, admin user, COUNT of the attempts, the page of attempts joined to user,
+        # exam and course, the exams and the courses of the two related filters.
+        with django_assert_num_queries(6):
+            assert admin_client.get(path).status_code == 200
+        make_attempts(27)
+        with django_assert_num_queries(6):  # the same at 30 attempts as at 3
+            assert admin_client.get(path).status_code == 200
+
+        # session, admin user, COUNT of the filtered attempts, the page of attempts joined
+        # to user, exam and course, the exams and the courses of the two related filters.
+        by_score = {"o": f"-{score_column_index(admin_client)}", "state__exact": "3"}
+        with django_assert_num_queries(6):
+            admin_client.get(path, by_score)
+
+    def test_attempt_search(self, admin_client, one_of_each, django_assert_num_queries):
+        make_attempts(30)
+        # As the list above plus the learner lookup by exact username or email.
+        with django_assert_num_queries(7):
+            admin_client.get(url(Attempt, "changelist"), {"q": "alice@example.com"})
+
+    def test_user_answer_changelist(self, admin_client, one_of_each, django_assert_num_queries):
+        path = url(UserAnswer, "changelist")
+        # session, admin user, COUNT, the page of answers joined to attempt, its user and
+        # exam, and to the exam question and its exam.
+        with django_assert_num_queries(4):
+            assert admin_client.get(path).status_code == 200
+        for _ in range(10):
+            UserAnswerFactory()
+        with django_assert_num_queries(4):  # the same at 11 answers as at 1
+            assert admin_client.get(path).status_code == 200
+
+    def test_attempt_event_changelist(self, admin_client, one_of_each, django_assert_num_queries):
+        path = url(AttemptEvent, "changelist")
+        # session, admin user, COUNT, the page of events joined to the attempt, its user
+        # and exam, and to the actor.
+        with django_assert_num_queries(4):
+            assert admin_client.get(path).status_code == 200
+        for _ in range(10):
+            AttemptEvent.objects.create(
+                attempt=AttemptFactory(), kind="started", state_after=0, score_after=0, at=at(2)
+            )
+        with django_assert_num_queries(4):  # the same at 11 events as at 1
+            assert admin_client.get(path).status_code == 200
+
+    def test_attempt_change_form(self, admin_client, one_of_each, django_assert_num_queries):
+        path = url(Attempt, "change", one_of_each.attempt.pk)
+        # session, admin user, the attempt with its user, exam and course (read-only: no
+        # raw-id inputs to label), the answers joined to what they print, their selected
+        # choices, the history (events with their actors).
+        with django_assert_num_queries(6):
+            assert admin_client.get(path).status_code == 200
+        for _ in range(10):
+            answer = UserAnswerFactory(attempt=one_of_each.attempt)
+            answer.selected_choices.add(AnswerChoiceFactory(question=answer.exam_question.question))
+        with django_assert_num_queries(6):  # the same with 11 answers as with 1
+            assert admin_client.get(path).status_code == 200
+
+
+class TestVisibility:
+    """The admin lists go through Attempt.objects.reviewable_by like every other list."""
+
+    @pytest.fixture
+    def instructor_request(self, one_of_each):
+        request = RequestFactory().get("/")
+        request.user = User.objects.get(username="instructor")
+        request.user.is_staff = request.user.is_superuser = False  # an instructor only
+        AttemptFactory()  # of another course
+        return request
+
+    def test_attempts_of_the_courses_an_instructor_teaches(self, one_of_each, instructor_request):
+        queryset = AttemptAdmin(Attempt, admin.site).get_queryset(instructor_request)
+        assert list(queryset) == [one_of_each.attempt]
+        assert Attempt.objects.count() == 2
+
+    def test_answers_of_the_courses_an_instructor_teaches(self, one_of_each, instructor_request):
+        UserAnswerFactory()  # of another course
+        queryset = UserAnswerAdmin(UserAnswer, admin.site).get_queryset(instructor_request)
+        assert list(queryset) == [one_of_each.useranswer]
+        assert UserAnswer.objects.count() == 2

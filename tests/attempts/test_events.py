@@ -15,7 +15,8 @@ from assessments.models import AnswerChoice
 from attempts import services
 from attempts.errors import AttemptNotRunningError
 from attempts.models import Attempt, AttemptEvent
-from tests.factories import EnrollmentFactory, StaffFactory, UserFactory
+from tests import play
+from tests.factories import StaffFactory
 from tests.play import NOW
 
 D = Decimal
@@ -38,7 +39,7 @@ def submitted_with_essay(kit):
     attempt = kit.start()
     kit.answer(attempt, "single", choices=[0])
     kit.answer(attempt, "essay", text="Because gravity.")
-    return services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))
+    return play.submit(attempt, now=NOW + timedelta(minutes=5))
 
 
 class TestStartAndResume:
@@ -117,7 +118,7 @@ class TestAnswersWhileRunning:
 
     def test_a_refused_save_records_nothing(self, kit):
         attempt = kit.start()
-        services.attempt_submit(attempt=attempt, now=NOW)
+        play.submit(attempt, now=NOW)
         before = len(events())
 
         with pytest.raises(AttemptNotRunningError):
@@ -144,7 +145,7 @@ class TestSubmitAndFinalize:
 
     def test_a_second_submit_records_nothing(self, kit):
         attempt = kit.start()
-        services.attempt_submit(attempt=attempt, now=NOW)
+        play.submit(attempt, now=NOW)
         before = len(events())
 
         services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=1))
@@ -156,8 +157,7 @@ class TestSubmitAndFinalize:
         assert events()[-1][:3] == (Kind.SUBMITTED, State.RUNNING, State.PENDING_EVALUATION)
 
     def test_the_overdue_finalizer_records_one_event_per_attempt_without_an_actor(self, kit):
-        other = UserFactory()
-        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=2))
+        other = kit.enrol()
         first = kit.start()
         second = kit.start(other)
         kit.answer(first, "single", choices=[0])
@@ -186,7 +186,7 @@ class TestSubmitAndFinalize:
 
     def test_finalize_now_leaves_finished_attempts_alone(self, kit):
         attempt = kit.start()
-        services.attempt_submit(attempt=attempt, now=NOW)
+        play.submit(attempt, now=NOW)
         before = len(events())
 
         done = services.attempts_finalize(attempt_ids=[attempt.pk], actor=None, now=NOW)
@@ -238,12 +238,11 @@ class TestRescore:
     def test_only_attempts_whose_result_changed_get_an_event(self, kit):
         right = kit.start()
         kit.answer(right, "single", choices=[0])
-        services.attempt_submit(attempt=right, now=NOW)
-        other = UserFactory()
-        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=2))
+        play.submit(right, now=NOW)
+        other = kit.enrol()
         untouched = kit.start(other)
         kit.answer(untouched, "numeric", number=D("9.81"))
-        services.attempt_submit(attempt=untouched, now=NOW)
+        play.submit(untouched, now=NOW)
         before = len(events())
         # The key of the single choice question moves from choice 0 to choice 1: only the
         # first attempt answered it (+4 becomes -1); max score and the other attempt stay.
@@ -262,7 +261,7 @@ class TestRescore:
 
     def test_a_rescore_that_changes_nothing_records_nothing(self, kit):
         attempt = kit.start()
-        services.attempt_submit(attempt=attempt, now=NOW)
+        play.submit(attempt, now=NOW)
         before = len(events())
 
         services.exam_rescore(exam=kit.exam)
@@ -273,7 +272,7 @@ class TestRescore:
     def test_rescoring_selected_attempts_records_their_change(self, kit):
         attempt = kit.start()
         kit.answer(attempt, "single", choices=[0])
-        services.attempt_submit(attempt=attempt, now=NOW)
+        play.submit(attempt, now=NOW)
         type(kit.eq["single"]).objects.filter(pk=kit.eq["single"].pk).update(marks=D("6"))
 
         done = services.attempts_rescore(attempt_ids=[attempt.pk], actor=kit.instructor)

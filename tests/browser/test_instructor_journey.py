@@ -24,8 +24,6 @@ from playwright.sync_api import Page, expect
 from assessments.models import Exam
 from attempts.models import Attempt
 from tests import play
-from tests.attempts.conftest import NOW
-from tests.factories import EnrollmentFactory, UserFactory
 
 D = Decimal
 PHONE = {"width": 390, "height": 844}
@@ -57,18 +55,12 @@ def journey(transactional_db, live_server, kit) -> Journey:
         opens_at=start - timedelta(days=1), closes_at=start + timedelta(days=30)
     )
     kit.exam.refresh_from_db()
-    made = {}
+    taking = timedelta(minutes=30)  # each submitted attempt took half an hour
 
     def attempt_of(username, minute):
-        learner = kit.learner if username == "ada" else UserFactory(username=username)
-        if username != "ada":
-            EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=2))
+        learner = kit.learner if username == "ada" else kit.enrol(username)
         at = start + timedelta(minutes=minute)
-        made[username] = kit.start(learner, now=at)
-        return made[username], at
-
-    def submit(username, at):
-        made[username] = play.submit(made[username], now=at + timedelta(minutes=30))
+        return kit.start(learner, now=at), at
 
     # ada: 4 correct, multiple and essay blank: 4 × 4 = 16 of 24 = 66.67 %, pass
     ada, at = attempt_of("ada", 0)
@@ -76,22 +68,22 @@ def journey(transactional_db, live_server, kit) -> Journey:
     kit.answer(ada, "true_false", choices=[0], now=at)
     kit.answer(ada, "numeric", number=D("9.81"), now=at)
     kit.answer(ada, "short", text="Paris", now=at)
-    submit("ada", at)
+    ada = play.submit(ada, now=at + taking)
     # grace: single and true/false right: 8 of 24 = 33.33 %, fail
     grace, at = attempt_of("grace", 5)
     kit.answer(grace, "single", choices=[0], now=at)
     kit.answer(grace, "true_false", choices=[0], now=at)
-    submit("grace", at)
+    grace = play.submit(grace, now=at + taking)
     # alan: 4 - 1 + 4 = 7 of 24 = 29.17 %, fail
     alan, at = attempt_of("alan", 10)
     kit.answer(alan, "single", choices=[0], now=at)
     kit.answer(alan, "true_false", choices=[1], now=at)
     kit.answer(alan, "numeric", number=D("9.81"), now=at)
-    submit("alan", at)
+    alan = play.submit(alan, now=at + taking)
     # linus: one wrong answer, negative marks: -1 of 24 = -4.17 %, fail
     linus, at = attempt_of("linus", 15)
     kit.answer(linus, "single", choices=[2], now=at)
-    submit("linus", at)
+    linus = play.submit(linus, now=at + taking)
     # barbara: 4 + 2 (2 of 3 keys, partial) - 1 + 4 + 4 + essay pending = 13, pending evaluation
     barbara, at = attempt_of("barbara", 20)
     kit.answer(barbara, "single", choices=[0], now=at)
@@ -100,11 +92,19 @@ def journey(transactional_db, live_server, kit) -> Journey:
     kit.answer(barbara, "numeric", number=D("9.84"), now=at)
     kit.answer(barbara, "short", text=" paris ", now=at)
     kit.answer(barbara, "essay", text="Light bends because its speed changes.", now=at)
-    submit("barbara", at)
+    barbara = play.submit(barbara, now=at + taking)
     # edsger: started last, still running, one answer saved
     edsger, at = attempt_of("edsger", 25)
     kit.answer(edsger, "single", choices=[0], now=at)
 
+    made = {
+        "ada": ada,
+        "grace": grace,
+        "alan": alan,
+        "linus": linus,
+        "barbara": barbara,
+        "edsger": edsger,
+    }
     states = {name: attempt.state for name, attempt in made.items()}
     assert states == {
         "ada": Attempt.State.COMPLETED,

@@ -43,6 +43,7 @@ from attempts import services
 from attempts.models import Attempt, UserAnswer
 from lms.models import User
 from lms.wsgi import application
+from tests import play
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -173,43 +174,37 @@ def build_api_data():
     for learner in learners:
         EnrollmentFactory(user=learner, course=course, enrolled_at=now - timedelta(days=2))
 
-    def start(learner, at):
-        return services.attempt_start(user=learner, exam=exam, now=at)
-
-    def save(attempt, eq, at, **kwargs):
-        services.attempt_save_answer(attempt=attempt, exam_question=eq, now=at, **kwargs)
-
     started = now - timedelta(minutes=10)
-    running = start(learners[0], started)
-    save(running, single, started, choice_ids=[single_choices[1].pk], time_spent_seconds=30)
+    running = play.start(exam, learners[0], now=started)
+    play.answer(running, single, now=started, choices=[single_choices[1]], time_spent_seconds=30)
 
-    just_started = start(learners[5], now - timedelta(minutes=1))
+    just_started = play.start(exam, learners[5], now=now - timedelta(minutes=1))
 
     started = now - timedelta(hours=3)
-    completed = start(learners[1], started)
-    save(completed, single, started, choice_ids=[single_choices[0].pk], time_spent_seconds=40)
-    save(
+    completed = play.start(exam, learners[1], now=started)
+    play.answer(completed, single, now=started, choices=[single_choices[0]], time_spent_seconds=40)
+    play.answer(
         completed,
         multiple,
-        started,
-        choice_ids=[multiple_choices[0].pk, multiple_choices[1].pk],
+        now=started,
+        choices=[multiple_choices[0], multiple_choices[1]],
         flagged=True,
         guessed=True,
     )
-    save(completed, numeric, started, number=Decimal("3.14"))
-    services.attempt_submit(attempt=completed, now=started + timedelta(minutes=25))
+    play.answer(completed, numeric, now=started, number=Decimal("3.14"))
+    play.submit(completed, now=started + timedelta(minutes=25))
 
     started = now - timedelta(hours=2)
-    pending = start(learners[2], started)
-    save(pending, single, started, choice_ids=[single_choices[0].pk])
-    save(pending, essay, started, text="Because gravity.")
-    services.attempt_submit(attempt=pending, now=started + timedelta(minutes=40))
+    pending = play.start(exam, learners[2], now=started)
+    play.answer(pending, single, now=started, choices=[single_choices[0]])
+    play.answer(pending, essay, now=started, text="Because gravity.")
+    play.submit(pending, now=started + timedelta(minutes=40))
 
     started = now - timedelta(hours=1, minutes=30)
-    evaluated = start(learners[3], started)
-    save(evaluated, essay, started, text="An answer.")
-    save(evaluated, numeric, started, number=Decimal("9.80"))
-    services.attempt_submit(attempt=evaluated, now=started + timedelta(minutes=50))
+    evaluated = play.start(exam, learners[3], now=started)
+    play.answer(evaluated, essay, now=started, text="An answer.")
+    play.answer(evaluated, numeric, now=started, number=Decimal("9.80"))
+    play.submit(evaluated, now=started + timedelta(minutes=50))
     services.answer_evaluate(
         answer=UserAnswer.objects.get(attempt=evaluated, exam_question=essay),
         evaluator=instructor,

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from attempts.models import UserAnswer
 from tests.attempts.conftest import NOW
-from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
+from tests.factories import CourseFactory, UserFactory
 from tests.play import submit
 
 D = Decimal
@@ -21,12 +21,6 @@ PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 
 
 # ------------------------------------------------------------------------------ building
-
-
-def enrol(kit, username):
-    learner = UserFactory(username=username)
-    EnrollmentFactory(user=learner, course=kit.course, enrolled_at=NOW - timedelta(days=2))
-    return learner
 
 
 def mixed_without_essay(kit, attempt):
@@ -42,7 +36,7 @@ def ranked(kit):
     """Two completed attempts: ada 4 + 2 - 1 + 4 + 4 = 13 (essay blank), bob 4 (single only)."""
     ada = kit.start()
     mixed_without_essay(kit, ada)
-    bob = kit.start(enrol(kit, "bob"))
+    bob = kit.start(kit.enrol("bob"))
     kit.answer(bob, "single", choices=[0])
     return submit(ada, now=SUBMITTED), submit(bob, now=SUBMITTED)
 

@@ -25,7 +25,6 @@ from tests.attempts.web.conftest import (
     PAYLOADS,
     SUBMITTED,
     detail_url,
-    enrol,
     has_form,
     mixed_without_essay,
     summary,
@@ -84,7 +83,7 @@ class TestDetailAccess:
 
     def test_learner_gets_404_on_another_learners_attempt(self, client, kit, pending):
         attempt, _ = pending
-        client.force_login(enrol(kit, "eve"))
+        client.force_login(kit.enrol("eve"))
         assert client.get(detail_url(attempt)).status_code == 404
 
     def test_instructor_of_the_course_gets_the_form(self, client, kit, pending):

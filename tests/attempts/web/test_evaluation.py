@@ -23,7 +23,6 @@ from tests.attempts.web.conftest import (
     PAYLOADS,
     SUBMITTED,
     detail_url,
-    enrol,
     evaluate_url,
     has_form,
     summary,
@@ -258,7 +257,7 @@ class TestEvaluate:
 
 class TestQueue:
     def test_oldest_first_and_running_attempts_left_out(self, client, kit):
-        late, early, running = (enrol(kit, name) for name in ("late", "early", "running"))
+        late, early, running = (kit.enrol(name) for name in ("late", "early", "running"))
         for learner, minute in ((late, 20), (early, 10)):
             attempt = kit.start(learner)
             kit.answer(attempt, "essay", text=f"By {learner}", now=NOW + timedelta(minutes=minute))

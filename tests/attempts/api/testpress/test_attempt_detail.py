@@ -6,15 +6,9 @@ from datetime import timedelta
 
 from assessments.models import Question
 from attempts.models import Attempt
+from tests import play
 from tests.attempts.api.testpress.contract import LIST_FIELDS, LIST_URL, detail_url, jwt_client
-from tests.attempts.api.testpress.play import (
-    D,
-    answer,
-    enrolled_learner,
-    start,
-    submit,
-    thirteen_of_24,
-)
+from tests.attempts.api.testpress.scenarios import D, thirteen_of_24
 from tests.attempts.conftest import NOW
 from tests.factories import SubjectFactory
 
@@ -82,12 +76,12 @@ def file_questions_under_subjects(kit):
 def nine_of_24(kit, user=None):
     """single +4 (30 s), multiple 2 of 3 keys +2 (20 s), true/false wrong -1 (10 s),
     numeric +4 (40 s); short and essay unanswered. Score 9, submitted after 30 minutes."""
-    attempt = start(kit, user)
-    answer(kit, attempt, "single", choices=[0], time_spent_seconds=30)
-    answer(kit, attempt, "multiple", choices=[0, 1], time_spent_seconds=20)
-    answer(kit, attempt, "true_false", choices=[1], time_spent_seconds=10)
-    answer(kit, attempt, "numeric", number=D("9.80"), time_spent_seconds=40)
-    return submit(attempt, NOW + timedelta(minutes=30))
+    attempt = kit.start(user)
+    kit.answer(attempt, "single", choices=[0], time_spent_seconds=30)
+    kit.answer(attempt, "multiple", choices=[0, 1], time_spent_seconds=20)
+    kit.answer(attempt, "true_false", choices=[1], time_spent_seconds=10)
+    kit.answer(attempt, "numeric", number=D("9.80"), time_spent_seconds=40)
+    return play.submit(attempt, now=NOW + timedelta(minutes=30))
 
 
 class TestDetail:
@@ -112,9 +106,9 @@ class TestDetail:
     def test_rank_and_percentile_of_two_learners(self, kit, staff):
         # Given ada scoring 9 and bob scoring -1 (single wrong only),
         ada = nine_of_24(kit)
-        bob_attempt = start(kit, enrolled_learner(kit, "bob"))
-        answer(kit, bob_attempt, "single", choices=[1])
-        bob_attempt = submit(bob_attempt, NOW + timedelta(minutes=5))
+        bob_attempt = kit.start(kit.enrol("bob"))
+        kit.answer(bob_attempt, "single", choices=[1])
+        bob_attempt = play.submit(bob_attempt, now=NOW + timedelta(minutes=5))
         assert (ada.score, bob_attempt.score) == (D("9.00"), D("-1.00"))
         client = jwt_client(staff)
 
@@ -129,10 +123,10 @@ class TestDetail:
     def test_tied_scores_share_a_rank(self, kit, staff):
         # Scores 9, 9 and 4: ranks 1, 1, 3; percentiles 3/3, 3/3, 1/3 = 100.0, 100.0, 33.33.
         first = nine_of_24(kit)
-        second = nine_of_24(kit, enrolled_learner(kit, "bob"))
-        third = start(kit, enrolled_learner(kit, "cy"))
-        answer(kit, third, "single", choices=[0])
-        third = submit(third, NOW + timedelta(minutes=5))
+        second = nine_of_24(kit, kit.enrol("bob"))
+        third = kit.start(kit.enrol("cy"))
+        kit.answer(third, "single", choices=[0])
+        third = play.submit(third, now=NOW + timedelta(minutes=5))
         client = jwt_client(staff)
 
         standings = [
@@ -143,7 +137,7 @@ class TestDetail:
         assert standings == [(1, 100.0), (1, 100.0), (3, 33.33)]
 
     def test_running_attempt_has_no_rank_nor_percentile(self, kit, staff, clock):
-        attempt = start(kit)
+        attempt = kit.start()
         body = jwt_client(staff).get(detail_url(attempt.pk)).json()
         assert (body["rank"], body["percentile"]) == (None, None)
         assert (body["time_taken"], body["remaining_time"]) == ("0:10:00", "0:50:00")

@@ -12,21 +12,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from assessments.models import Exam
-from attempts import services
 from attempts.api.testpress.serializers import AdminAttemptSerializer
 from attempts.models import Attempt
+from tests import play
 from tests.attempts.api.testpress.contract import LIST_FIELDS, LIST_URL, jwt_client, listed_ids
-from tests.attempts.api.testpress.play import (
-    State,
-    answer,
-    at,
-    hand_built,
-    start,
-    submit,
-    thirteen_of_24,
-)
+from tests.attempts.api.testpress.scenarios import State, at, hand_built, thirteen_of_24
 from tests.attempts.conftest import NOW
-from tests.factories import EnrollmentFactory, ExamFactory, UserFactory
+from tests.factories import ExamFactory, UserFactory
 
 ORDERING_PARAMS = [
     "date",
@@ -120,7 +112,7 @@ class TestListContract:
 
     def test_running_attempt_shows_time_so_far_and_time_left(self, kit, staff, clock):
         # Started at NOW with a 60-minute deadline; the API's clock reads NOW + 10 minutes.
-        start(kit)
+        kit.start()
         row = jwt_client(staff).get(LIST_URL).json()["results"][0]
         assert row["state"] == "Running"
         assert row["time_taken"] == "0:10:00"
@@ -129,9 +121,9 @@ class TestListContract:
 
     def test_result_is_fail_below_the_pass_mark(self, kit, staff):
         # single +4 only: 4 / 24 = 16.67 % < 50 %.
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[0])
-        submit(attempt, NOW + timedelta(minutes=3))
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
+        play.submit(attempt, now=NOW + timedelta(minutes=3))
         row = jwt_client(staff).get(LIST_URL).json()["results"][0]
         assert (row["score"], row["percentage"], row["result"]) == ("4.00", 16.67, "Fail")
 
@@ -143,10 +135,10 @@ class TestListContract:
         assert (row["state"], row["result"]) == ("Completed", "NA")
 
     def test_result_is_not_taken_while_pending_evaluation(self, kit, staff):
-        attempt = start(kit)
-        answer(kit, attempt, "single", choices=[0])
-        answer(kit, attempt, "essay", text="Because gravity.")
-        submit(attempt, NOW + timedelta(minutes=3))
+        attempt = kit.start()
+        kit.answer(attempt, "single", choices=[0])
+        kit.answer(attempt, "essay", text="Because gravity.")
+        play.submit(attempt, now=NOW + timedelta(minutes=3))
         row = jwt_client(staff).get(LIST_URL).json()["results"][0]
         assert (row["state"], row["result"]) == ("Pending Evaluation", "Not taken")
 
@@ -475,17 +467,10 @@ class TestListFastPath:
     declared fields (what the OpenAPI schema documents) must give the same output."""
 
     def test_fast_rows_equal_the_declared_fields(self, kit, rf):
-        finished = services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
-        services.attempt_save_answer(
-            attempt=finished,
-            exam_question=kit.eq["single"],
-            choice_ids=[kit.choices["single"][0].pk],
-            now=NOW,
-        )
-        services.attempt_submit(attempt=finished, now=NOW + timedelta(minutes=7))
-        other = UserFactory(username="bo", email="", display_name="")
-        EnrollmentFactory(user=other, course=kit.course, enrolled_at=NOW - timedelta(days=1))
-        services.attempt_start(user=other, exam=kit.exam, now=NOW)  # running, no answers
+        finished = kit.start()
+        kit.answer(finished, "single", choices=[0])
+        play.submit(finished, now=NOW + timedelta(minutes=7))
+        kit.start(kit.enrol("bo", email="", display_name=""))  # running, no answers
         request = Request(rf.get("/api/v2.5/admin/attempts/"))
         context = {"request": request, "now": NOW + timedelta(minutes=20)}
         for attempt in Attempt.objects.for_listing():

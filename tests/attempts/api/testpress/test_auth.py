@@ -17,7 +17,7 @@ from tests.attempts.api.testpress.contract import (
     jwt_client,
     user_url,
 )
-from tests.attempts.api.testpress.play import thirteen_of_24
+from tests.attempts.api.testpress.scenarios import thirteen_of_24
 
 
 class TestAuthToken:

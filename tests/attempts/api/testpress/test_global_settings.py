@@ -8,7 +8,7 @@ from tests.attempts.api.testpress.contract import (
     exam_url,
     jwt_client,
 )
-from tests.attempts.api.testpress.play import thirteen_of_24
+from tests.attempts.api.testpress.scenarios import thirteen_of_24
 
 
 def test_decimals_are_strings_whatever_drf_coerces_them_to(kit, staff, settings):

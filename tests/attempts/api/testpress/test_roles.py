@@ -12,7 +12,7 @@ from tests.attempts.api.testpress.contract import (
     jwt_client,
     listed_ids,
 )
-from tests.attempts.api.testpress.play import thirteen_of_24
+from tests.attempts.api.testpress.scenarios import thirteen_of_24
 from tests.factories import AttemptFactory, UserFactory
 
 

@@ -4,8 +4,8 @@ questions, paged by answer.
 
 from datetime import timedelta
 
+from tests import play
 from tests.attempts.api.testpress.contract import answers_url, jwt_client
-from tests.attempts.api.testpress.play import answer, start, submit
 from tests.attempts.conftest import NOW
 
 USER_ANSWER_FIELDS = {
@@ -42,13 +42,13 @@ def mixed_answers(kit):
     (guessed); true/false choice 1: Incorrect (not guessed); numeric: never answered
     (Unanswered); short "Paris": Correct; essay: Pending.
     """
-    attempt = start(kit)
-    answer(kit, attempt, "single", choices=[0], time_spent_seconds=25, flagged=True)
-    answer(kit, attempt, "multiple", choices=[0, 1], guessed=True)
-    answer(kit, attempt, "true_false", choices=[1], guessed=False)
-    answer(kit, attempt, "short", text="Paris")
-    answer(kit, attempt, "essay", text="Because gravity.")
-    return submit(attempt, NOW + timedelta(minutes=10))
+    attempt = kit.start()
+    kit.answer(attempt, "single", choices=[0], time_spent_seconds=25, flagged=True)
+    kit.answer(attempt, "multiple", choices=[0, 1], guessed=True)
+    kit.answer(attempt, "true_false", choices=[1], guessed=False)
+    kit.answer(attempt, "short", text="Paris")
+    kit.answer(attempt, "essay", text="Because gravity.")
+    return play.submit(attempt, now=NOW + timedelta(minutes=10))
 
 
 class TestUserAnswers:
@@ -191,7 +191,7 @@ class TestUserAnswers:
         assert pages[2]["next"] is None
 
     def test_running_attempt_without_answers_has_empty_lists(self, kit, staff):
-        attempt = start(kit)
+        attempt = kit.start()
         body = jwt_client(staff).get(answers_url(attempt.pk)).json()
         assert body["count"] == 0
         assert body["results"] == {"user_answers": [], "exam_questions": []}

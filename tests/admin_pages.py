@@ -1,0 +1,90 @@
+"""What the admin tests share: the URL of an admin page, the rows a changelist shows, and one
+object of every model (``one_of_each``, the fixture of the same name in tests/conftest.py)."""
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
+from attempts.models import Attempt, AttemptEvent, UserAnswer
+from lms.models import Course, Enrollment, Subject, User
+from tests.factories import (
+    AnswerChoiceFactory,
+    AttemptFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    ExamFactory,
+    ExamQuestionFactory,
+    QuestionFactory,
+    SectionFactory,
+    StaffFactory,
+    SubjectFactory,
+    UserAnswerFactory,
+    UserFactory,
+)
+
+
+def at(day, hour=12, minute=0):
+    """An aware datetime in January 2024 (UTC, the project's time zone)."""
+    return datetime.datetime(2024, 1, day, hour, minute, tzinfo=datetime.UTC)
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def changelist_rows(response):
+    return list(response.context["cl"].result_list)
+
+
+def one_of_each():
+    """One object of every model, linked the way the product links them: alice's completed
+    attempt (started on the 15th at noon) at the Midterm of Optics 101, taught by
+    ``instructor``, with one answer and one event; the subject tree Root › Child › Leaf."""
+    instructor = StaffFactory(username="instructor")
+    root = SubjectFactory(name="Root")
+    child = SubjectFactory(name="Child", parent=root)
+    leaf = SubjectFactory(name="Leaf", parent=child)
+    course = CourseFactory(title="Optics 101", slug="optics-101", instructors=[instructor])
+    alice = UserFactory(username="alice", email="alice@example.com")
+    enrollment = EnrollmentFactory(user=alice, course=course)
+    exam = ExamFactory(course=course, title="Midterm")
+    section = SectionFactory(exam=exam, title="Part A")
+    question = QuestionFactory(subject=leaf, text_html="<p>What bends <b>light</b>?</p>")
+    choice = AnswerChoiceFactory(question=question, text_html="<p>A lens</p>", is_correct=True)
+    exam_question = ExamQuestionFactory(section=section, question=question)
+    attempt = AttemptFactory(
+        user=alice, exam=exam, state=Attempt.State.COMPLETED, started_at=at(15)
+    )
+    answer = UserAnswerFactory(attempt=attempt, exam_question=exam_question, result="correct")
+    answer.selected_choices.add(choice)
+    group = Group.objects.create(name="Reviewers")
+    event = AttemptEvent.objects.create(
+        attempt=attempt,
+        kind=AttemptEvent.Kind.SUBMITTED,
+        state_before=Attempt.State.RUNNING,
+        state_after=Attempt.State.COMPLETED,
+        score_before=Decimal("0"),
+        score_after=Decimal("1"),
+        at=at(15, 13),
+        actor=alice,
+    )
+    objects = {
+        User: alice,
+        Group: group,
+        Course: course,
+        Enrollment: enrollment,
+        Subject: leaf,
+        Exam: exam,
+        Section: section,
+        Question: question,
+        AnswerChoice: choice,
+        ExamQuestion: exam_question,
+        Attempt: attempt,
+        UserAnswer: answer,
+        AttemptEvent: event,
+    }
+    return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})
