@@ -193,3 +193,13 @@ SPECTACULAR_SETTINGS = {
         "attempts.api.schema.describe_contract_tags",
     ],
 }
+
+
+# --- Hardening: API token revocation (attempts.api.tokens) -------------------------------
+# Tokens carry the user's ``token_version``; the authentication, refresh and verify refuse
+# a token whose version is stale (password change, deactivation, sign-out everywhere).
+SIMPLE_JWT["AUTH_TOKEN_CLASSES"] = ("attempts.api.tokens.VersionedSlidingToken",)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "attempts.api.authentication.VersionedJWTAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]

@@ -5,6 +5,11 @@ from lms import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "accounts/sign-out-everywhere/",
+        views.sign_out_everywhere,
+        name="sign-out-everywhere",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("attempts.web.urls")),
     path("admin/", admin.site.urls),

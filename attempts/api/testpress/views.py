@@ -25,6 +25,7 @@ from rest_framework import generics, serializers
 from rest_framework_simplejwt import views as jwt_views
 
 from assessments.models import Exam
+from attempts.api import tokens
 from attempts.api.permissions import IsReviewer, ReviewerObjectMixin
 from attempts.api.schema import (
     NOT_A_REVIEWER,
@@ -207,7 +208,10 @@ class AdminUserDetail(TestpressAdminView, generics.RetrieveAPIView):
 TOKEN = inline_serializer("Token", {"token": serializers.CharField()})
 BAD_REQUEST = OpenApiResponse(OpenApiTypes.OBJECT, description="Missing field, keyed by name.")
 REFUSED = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="Wrong credentials, or an invalid or expired token."
+    OpenApiTypes.OBJECT,
+    description="Wrong credentials, or an invalid, expired or revoked token (issued before "
+    "the user's last password change, deactivation or sign-out everywhere), or a token of an "
+    "inactive or deleted user.",
 )
 
 
@@ -235,11 +239,13 @@ class TestpressTokenView:
 @documented("Get a token with username and password")
 class TokenObtainSlidingView(TestpressTokenView, jwt_views.TokenObtainSlidingView):
     __doc__ = jwt_views.TokenObtainSlidingView.__doc__
+    serializer_class = tokens.TokenObtainSerializer
 
 
 @documented("Renew a token before its refresh limit")
 class TokenRefreshSlidingView(TestpressTokenView, jwt_views.TokenRefreshSlidingView):
     __doc__ = jwt_views.TokenRefreshSlidingView.__doc__
+    serializer_class = tokens.TokenRefreshSerializer
 
 
 @documented(
@@ -247,3 +253,4 @@ class TokenRefreshSlidingView(TestpressTokenView, jwt_views.TokenRefreshSlidingV
 )
 class TokenVerifyView(TestpressTokenView, jwt_views.TokenVerifyView):
     __doc__ = jwt_views.TokenVerifyView.__doc__
+    serializer_class = tokens.TokenVerifySerializer
