@@ -203,3 +203,28 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "attempts.api.authentication.VersionedJWTAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
+
+
+# --- Hardening: brute-force protection (django-axes) -------------------------------------
+# Every sign-in (the login page, the admin's, POST /api/v2.5/auth-token/) authenticates with
+# the request; after AXES_FAILURE_LIMIT failures of one username from one address, that
+# combination is refused for AXES_COOLOFF_MINUTES (429: the lockout page, or {"detail"} on
+# the API, ``attempts.api.tokens``); a success resets the count. Lockouts show in the admin.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += [
+    "axes.middleware.AxesMiddleware"
+]  # last, as axes asks: it turns a lockout into its page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The database handler works everywhere (no Redis needed); with Redis as the default cache,
+# "axes.handlers.cache.AxesCacheHandler" spares the database a write per failure.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The client address is REMOTE_ADDR. Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT (and
+# install django-ipware) or every client shares the proxy's address.

@@ -6,6 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -36,7 +37,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-READ_ONLY = {Attempt, UserAnswer, AttemptEvent}
+# Axes' records (lockouts, sign-ins) come from sign-ins only.
+READ_ONLY = {Attempt, UserAnswer, AttemptEvent, AccessAttempt, AccessLog, AccessFailureLog}
 
 
 def at(day, hour=12, minute=0):
@@ -89,7 +91,14 @@ def data():
         at=at(15, 13),
         actor=alice,
     )
+    axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
+    axes_time = {"attempt_time": at(15, 14)}
     objects = {
+        AccessAttempt: AccessAttempt.objects.create(
+            **axes_record, **axes_time, failures_since_start=5, get_data="", post_data=""
+        ),
+        AccessLog: AccessLog.objects.create(**axes_record, **axes_time),
+        AccessFailureLog: AccessFailureLog.objects.create(**axes_record, **axes_time),
         User: alice,
         Group: group,
         Course: course,

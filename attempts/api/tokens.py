@@ -6,10 +6,16 @@ deactivation and "sign out everywhere", so every token issued before stops worki
 authentication (``attempts.api.authentication``) and the refresh and verify endpoints refuse
 a token whose version is not the user's, and a token of a user who is inactive or deleted.
 A token without the claim (issued before versions existed) is refused too.
+
+The sign-in endpoint authenticates with the request, so django-axes counts its failures and
+locks a username out from an address after ``AXES_FAILURE_LIMIT`` of them: a 429.
 """
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off, get_lockout_message
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import (
     TokenObtainSlidingSerializer,
@@ -56,6 +62,25 @@ def current_user(token: Token):
 
 class TokenObtainSerializer(TokenObtainSlidingSerializer):
     token_class = VersionedSlidingToken
+
+    def validate(self, attrs):
+        # simplejwt passes the request to ``authenticate``: axes sees the attempt (and sets
+        # its flags on this DRF request, which AxesMiddleware never sees: we answer here).
+        request = self.context["request"]
+        try:
+            data = super().validate(attrs)
+        except exceptions.AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):
+                cool_off = get_cool_off(request)
+                raise exceptions.Throttled(
+                    wait=cool_off.total_seconds() if cool_off else None,
+                    detail=str(get_lockout_message()),
+                ) from None
+            raise
+        # A token is no session login (no ``user_logged_in`` signal): tell axes, so it logs
+        # the success and resets the failures (AXES_RESET_ON_SUCCESS).
+        AxesProxyHandler.user_logged_in(type(self), request=request, user=self.user)
+        return data
 
 
 class TokenRefreshSerializer(TokenRefreshSlidingSerializer):

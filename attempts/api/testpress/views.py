@@ -215,13 +215,19 @@ REFUSED = OpenApiResponse(
 )
 
 
-def documented(summary, ok=TOKEN):
+LOCKED_OUT = detail_error(
+    "Too many failed sign-ins of this username from this address: wait for the cool-off "
+    "(`Retry-After`, in seconds)."
+)
+
+
+def documented(summary, ok=TOKEN, errors=None):
     """simplejwt's views with the answers they really give in the OpenAPI schema."""
     return extend_schema_view(
         post=extend_schema(
             tags=[TAG],
             summary=summary,
-            responses={200: ok, 400: BAD_REQUEST, 401: REFUSED},
+            responses={200: ok, 400: BAD_REQUEST, 401: REFUSED, **(errors or {})},
         )
     )
 
@@ -236,7 +242,7 @@ class TestpressTokenView:
 
 
 # simplejwt's views under their own names (DRF shows the name and docstring in OPTIONS).
-@documented("Get a token with username and password")
+@documented("Get a token with username and password", errors={429: LOCKED_OUT})
 class TokenObtainSlidingView(TestpressTokenView, jwt_views.TokenObtainSlidingView):
     __doc__ = jwt_views.TokenObtainSlidingView.__doc__
     serializer_class = tokens.TokenObtainSerializer
