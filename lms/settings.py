@@ -228,3 +228,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # The client address is REMOTE_ADDR. Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT (and
 # install django-ipware) or every client shares the proxy's address.
+
+
+# --- Hardening: mail and password reset ---------------------------------------------------
+# EMAIL_URL, read by django-environ: "smtp+tls://user:password@smtp.example.com:587",
+# "smtps://…:465", "consolemail://" (the default: mail is printed to the console, fine for
+# development; set EMAIL_URL in production or password reset mails go nowhere).
+globals().update(environ.Env.email_url_config(env.str("EMAIL_URL", default="consolemail://")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Password reset requests an hour (lms.views.ThrottledPasswordResetView), counted in the
+# default cache: per process with the local-memory cache, shared once CACHES names Redis.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
