@@ -28,9 +28,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from rest_framework_simplejwt.tokens import SlidingToken  # noqa: E402
 
 from assessments.models import Exam  # noqa: E402
+from attempts.api.tokens import VersionedSlidingToken  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
 from lms import access  # noqa: E402
 from lms.models import User  # noqa: E402
@@ -84,7 +84,7 @@ def main():
     staff = User.objects.filter(access.admin_accounts()).order_by("pk").first()
     if staff is None or not Attempt.objects.exists():
         sys.exit("Needs data: run `manage.py seed_demo --learners N --attempts M` first.")
-    token = str(SlidingToken.for_user(staff))
+    token = str(VersionedSlidingToken.for_user(staff))
     client = Client(HTTP_AUTHORIZATION=f"JWT {token}")
     exam_id = Exam.objects.order_by("pk").values_list("pk", flat=True).first()
     print(

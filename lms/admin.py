@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import F
 
 from lms import access
 from lms.models import Course, Enrollment, Subject, User
@@ -36,6 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ("uuid",)
     list_display = ("username", "email", "display_name", "role", "is_active")
+    actions = ["sign_out_everywhere"]
     # Also what the autocompletes of course instructors and enrollments search.
     search_fields = ("username", "email", "display_name")
 
@@ -45,6 +47,12 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="Role")
     def role(self, user):
         return access.role(user, teaches=user.teaches)
+
+    @admin.action(description="Sign out everywhere (revoke their API tokens)")
+    def sign_out_everywhere(self, request, queryset):
+        # One UPDATE; the same bump as User.revoke_tokens (lms.models).
+        count = queryset.update(token_version=F("token_version") + 1)
+        self.message_user(request, f"Revoked the API tokens of {count} user(s).")
 
 
 @admin.register(Course)

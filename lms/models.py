@@ -28,6 +28,10 @@ class User(AbstractUser):
     phone = models.CharField(max_length=32, blank=True)
     # What reports show; falls back to "first last" and then the username (see ``name``).
     display_name = models.CharField(max_length=150, blank=True)
+    # Written into every API token when it is issued (``attempts.api.tokens``); a token whose
+    # version differs is refused. Bumped by a password change, a deactivation and "sign out
+    # everywhere", which revokes every token issued before.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -42,6 +46,48 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # What the database holds, for save() to notice a deactivation without a query.
+        user._stored_is_active = user.__dict__.get("is_active")
+        return user
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        if not getattr(self, "_rehashing", False):
+            self.token_version += 1  # tokens issued with the old password stop working
+
+    # Django calls set_password from check_password to upgrade an old hash (same password,
+    # new hasher or iterations): no password change, so tokens stay valid.
+    def check_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_stored_is_active", None) and not self.is_active:
+            self.token_version += 1  # a deactivated account's tokens stay dead if reactivated
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"password", "is_active"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "token_version"}
+        super().save(*args, **kwargs)
+        self._stored_is_active = self.is_active
+
+    def revoke_tokens(self) -> None:
+        """Sign out everywhere: every API token issued so far stops working."""
+        User.objects.filter(pk=self.pk).update(token_version=models.F("token_version") + 1)
+        self.refresh_from_db(fields=["token_version"])
 
     @property
     def name(self) -> str:

@@ -324,3 +324,49 @@ LOGGING = {
         "django": {"handlers": ["mail_admins"] if ADMINS else [], "level": LOG_LEVEL},
     },
 }
+# --- Hardening: API token revocation (attempts.api.tokens) -------------------------------
+# Tokens carry the user's ``token_version``; the authentication, refresh and verify refuse
+# a token whose version is stale (password change, deactivation, sign-out everywhere).
+SIMPLE_JWT["AUTH_TOKEN_CLASSES"] = ("attempts.api.tokens.VersionedSlidingToken",)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "attempts.api.authentication.VersionedJWTAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+
+
+# --- Hardening: brute-force protection (django-axes) -------------------------------------
+# Every sign-in (the login page, the admin's, POST /api/v2.5/auth-token/) authenticates with
+# the request; after AXES_FAILURE_LIMIT failures of one username from one address, that
+# combination is refused for AXES_COOLOFF_MINUTES (429: the lockout page, or {"detail"} on
+# the API, ``attempts.api.tokens``); a success resets the count. Lockouts show in the admin.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += [
+    "axes.middleware.AxesMiddleware"
+]  # last, as axes asks: it turns a lockout into its page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The database handler works everywhere (no Redis needed); with Redis as the default cache,
+# "axes.handlers.cache.AxesCacheHandler" spares the database a write per failure.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The client address is REMOTE_ADDR. Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT (and
+# install django-ipware) or every client shares the proxy's address.
+
+
+# --- Hardening: mail and password reset ---------------------------------------------------
+# EMAIL_URL, read by django-environ: "smtp+tls://user:password@smtp.example.com:587",
+# "smtps://…:465", "consolemail://" (the default: mail is printed to the console, fine for
+# development; set EMAIL_URL in production or password reset mails go nowhere).
+globals().update(environ.Env.email_url_config(env.str("EMAIL_URL", default="consolemail://")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Password reset requests an hour (lms.views.ThrottledPasswordResetView), counted in the
+# default cache: per process with the local-memory cache, shared once CACHES names Redis.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)

@@ -6,6 +6,17 @@ from lms import health, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
+    path(
+        "accounts/sign-out-everywhere/",
+        views.sign_out_everywhere,
+        name="sign-out-everywhere",
+    ),
+    # Before django.contrib.auth.urls: the same name and path, throttled.
+    path(
+        "accounts/password_reset/",
+        views.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("attempts.web.urls")),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -72,7 +73,14 @@ def one_of_each():
         at=at(15, 13),
         actor=alice,
     )
+    axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
+    axes_time = {"attempt_time": at(15, 14)}
     objects = {
+        AccessAttempt: AccessAttempt.objects.create(
+            **axes_record, **axes_time, failures_since_start=5, get_data="", post_data=""
+        ),
+        AccessLog: AccessLog.objects.create(**axes_record, **axes_time),
+        AccessFailureLog: AccessFailureLog.objects.create(**axes_record, **axes_time),
         User: alice,
         Group: group,
         Course: course,

@@ -3,6 +3,7 @@ loads (one smoke test per page). What a page of one app does is tested beside th
 tests/lms/test_admin.py, tests/assessments/test_admin.py, tests/attempts/test_admin.py."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 
@@ -12,7 +13,8 @@ from tests.admin_pages import url
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-READ_ONLY = {Attempt, UserAnswer, AttemptEvent}
+# Axes' records (lockouts, sign-ins) come from sign-ins only.
+READ_ONLY = {Attempt, UserAnswer, AttemptEvent, AccessAttempt, AccessLog, AccessFailureLog}
 
 
 def test_every_model_of_the_project_has_an_admin():

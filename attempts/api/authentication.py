@@ -5,7 +5,9 @@ simplejwt reads ``SIMPLE_JWT["AUTH_HEADER_TYPES"]`` once, when
 ``JWTAuthentication`` shares: the prefix of the 401 challenge and the prefixes it accepts.
 The setting stays neutral (``Bearer``); a contract whose clients send another prefix
 subclasses ``PrefixedJWTAuthentication`` and names its prefixes there, for its views only.
-Tokens, their validation and the user lookup are simplejwt's.
+Tokens, their validation and the user lookup are simplejwt's; ``VersionedJWTAuthentication``
+adds the revocation check (``attempts.api.tokens``): a token issued before the user's last
+password change, deactivation or "sign out everywhere" is refused.
 """
 
 from django.urls import reverse
@@ -14,8 +16,21 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from attempts.api import tokens
 
-class PrefixedJWTAuthentication(JWTAuthentication):
+
+class VersionedJWTAuthentication(JWTAuthentication):
+    """simplejwt's authentication (an existing, active user) that also refuses revoked
+    tokens; the global default of ``REST_FRAMEWORK``."""
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        if not tokens.is_current(validated_token, user):
+            raise AuthenticationFailed(_("Token has been revoked"), code="token_revoked")
+        return user
+
+
+class PrefixedJWTAuthentication(VersionedJWTAuthentication):
     """Accepts ``<prefix> <token>`` for each of ``header_types``; the first one names the
     ``WWW-Authenticate`` challenge of a 401."""
 

@@ -3,8 +3,8 @@
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
-from rest_framework_simplejwt.tokens import SlidingToken
 
+from attempts.api.tokens import VersionedSlidingToken
 from lms.private_responses import PrivateResponsesMiddleware
 from tests.factories import CourseFactory, ExamFactory, UserFactory
 
@@ -53,7 +53,7 @@ def test_signed_in_pages_and_exports_are_private_and_not_stored(signed_in, exam,
 
 
 def test_api_responses_signed_in_with_a_token_are_private_and_not_stored(client, teacher, exam):
-    token = SlidingToken.for_user(teacher)
+    token = VersionedSlidingToken.for_user(teacher)
     response = client.get("/api/v2.5/admin/attempts/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
     assert directives(response) == PRIVATE

@@ -25,6 +25,7 @@ from rest_framework import generics, serializers
 from rest_framework_simplejwt import views as jwt_views
 
 from assessments.models import Exam
+from attempts.api import tokens
 from attempts.api.permissions import IsReviewer, ReviewerObjectMixin
 from attempts.api.schema import (
     NOT_A_REVIEWER,
@@ -214,17 +215,26 @@ class AdminUserDetail(TestpressAdminView, generics.RetrieveAPIView):
 TOKEN = inline_serializer("Token", {"token": serializers.CharField()})
 BAD_REQUEST = OpenApiResponse(OpenApiTypes.OBJECT, description="Missing field, keyed by name.")
 REFUSED = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="Wrong credentials, or an invalid or expired token."
+    OpenApiTypes.OBJECT,
+    description="Wrong credentials, or an invalid, expired or revoked token (issued before "
+    "the user's last password change, deactivation or sign-out everywhere), or a token of an "
+    "inactive or deleted user.",
 )
 
 
-def documented(summary, ok=TOKEN):
+LOCKED_OUT = detail_error(
+    "Too many failed sign-ins of this username from this address: wait for the cool-off "
+    "(`Retry-After`, in seconds)."
+)
+
+
+def documented(summary, ok=TOKEN, errors=None):
     """simplejwt's views with the answers they really give in the OpenAPI schema."""
     return extend_schema_view(
         post=extend_schema(
             tags=[TAG],
             summary=summary,
-            responses={200: ok, 400: BAD_REQUEST, 401: REFUSED},
+            responses={200: ok, 400: BAD_REQUEST, 401: REFUSED, **(errors or {})},
         )
     )
 
@@ -239,14 +249,16 @@ class TestpressTokenView:
 
 
 # simplejwt's views under their own names (DRF shows the name and docstring in OPTIONS).
-@documented("Get a token with username and password")
+@documented("Get a token with username and password", errors={429: LOCKED_OUT})
 class TokenObtainSlidingView(TestpressTokenView, jwt_views.TokenObtainSlidingView):
     __doc__ = jwt_views.TokenObtainSlidingView.__doc__
+    serializer_class = tokens.TokenObtainSerializer
 
 
 @documented("Renew a token before its refresh limit")
 class TokenRefreshSlidingView(TestpressTokenView, jwt_views.TokenRefreshSlidingView):
     __doc__ = jwt_views.TokenRefreshSlidingView.__doc__
+    serializer_class = tokens.TokenRefreshSerializer
 
 
 @documented(
@@ -254,3 +266,4 @@ class TokenRefreshSlidingView(TestpressTokenView, jwt_views.TokenRefreshSlidingV
 )
 class TokenVerifyView(TestpressTokenView, jwt_views.TokenVerifyView):
     __doc__ = jwt_views.TokenVerifyView.__doc__
+    serializer_class = tokens.TokenVerifySerializer

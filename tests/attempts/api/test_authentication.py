@@ -9,9 +9,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import SlidingToken
 
 from attempts.api.authentication import PrefixedJWTAuthentication
+from attempts.api.tokens import VersionedSlidingToken as SlidingToken
 from tests.factories import UserFactory
 
 

@@ -524,7 +524,7 @@ def test_global_api_settings_carry_no_testpress_value(settings):
         found = [marker for marker in TESTPRESS_MARKERS if marker in text]
         assert not found, f"{name} mentions {found}"
     assert settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "attempts.api.authentication.VersionedJWTAuthentication",  # simplejwt + revocation
         "rest_framework.authentication.SessionAuthentication",
     ]
     assert "COERCE_DECIMAL_TO_STRING" not in settings.REST_FRAMEWORK

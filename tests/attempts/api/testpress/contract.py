@@ -2,7 +2,8 @@
 sends a token with Testpress's ``JWT`` prefix (or ``Bearer``)."""
 
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import SlidingToken
+
+from attempts.api.tokens import VersionedSlidingToken as SlidingToken
 
 LIST_URL = "/api/v2.5/admin/attempts/"
 TOKEN_URL = "/api/v2.5/auth-token/"

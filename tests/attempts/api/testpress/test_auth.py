@@ -4,8 +4,8 @@
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import SlidingToken
 
+from attempts.api.tokens import VersionedSlidingToken as SlidingToken
 from tests.attempts.api.testpress.contract import (
     LIST_URL,
     REFRESH_URL,
