@@ -37,7 +37,7 @@ class AttemptQuerySet(models.QuerySet):
 
     def finished(self):
         """Completed or pending evaluation: the attempts that have a stored result."""
-        return self.filter(state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION])
+        return self.filter(state__in=Attempt.FINISHED_STATES)
 
     def stale_after_marking_change(self, exam):
         """Finished attempts of ``exam`` scored before its marking last changed (none when
@@ -207,9 +207,12 @@ class Attempt(models.Model):
     def __str__(self):
         return f"{self.user} · {self.exam} #{self.attempt_number}"
 
+    # Submitted (or finalized): the attempt has a stored result, final or awaiting essays.
+    FINISHED_STATES = (State.COMPLETED, State.PENDING_EVALUATION)
+
     @property
     def is_finished(self) -> bool:
-        return self.state in (self.State.COMPLETED, self.State.PENDING_EVALUATION)
+        return self.state in self.FINISHED_STATES
 
     # What pages and the admin say of an attempt that has no pass or fail (yet).
     UNDECIDED_RESULT = {

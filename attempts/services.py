@@ -64,7 +64,6 @@ RANK_ORDER = {
 }
 
 
-FINISHED = (Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION)
 Kind = AttemptEvent.Kind
 
 
@@ -609,7 +608,8 @@ def attempts_rescore(*, attempt_ids: Iterable[int], actor=None, now: datetime | 
     still be stale."""
     now = _now(now)
     rows = list(
-        Attempt.objects.filter(pk__in=list(attempt_ids), state__in=FINISHED)
+        Attempt.objects.finished()
+        .filter(pk__in=list(attempt_ids))
         .order_by("pk")
         .values_list("pk", "exam_id")
     )

@@ -119,7 +119,7 @@ class EvaluationQueueView(ReviewerRequiredMixin, ListView):
         return (
             UserAnswer.objects.filter(
                 attempt__in=Attempt.objects.reviewable_by(self.request.user),
-                attempt__state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION],
+                attempt__state__in=Attempt.FINISHED_STATES,
                 result=Outcome.PENDING,
             )
             .select_related("attempt__user", "attempt__exam", "exam_question__question")

@@ -24,9 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"No exam with id {', '.join(map(str, unknown))}.")
         for exam_id in exam_ids:
             exam = exams[exam_id]
-            todo = Attempt.objects.filter(
-                exam=exam, state__in=[Attempt.State.COMPLETED, Attempt.State.PENDING_EVALUATION]
-            ).count()
+            todo = Attempt.objects.finished().filter(exam=exam).count()
             with tqdm(
                 total=todo,
                 desc=f"Exam {exam.pk} {exam.title[:30]}",
