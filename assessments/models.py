@@ -34,6 +34,10 @@ class ExamQuerySet(models.QuerySet):
         """Exams ``user`` may look at (``lms.access.exams_visible_to``)."""
         return self.filter(access.exams_visible_to(user, now=now))
 
+    def known_to(self, user, *, now):
+        """Exams whose refusals ``user`` is told (``lms.access.exams_known_to``)."""
+        return self.filter(access.exams_known_to(user, now=now))
+
 
 class Exam(models.Model):
     class Status(models.TextChoices):

@@ -137,6 +137,18 @@ def exams_visible_to(user, *, now) -> Q:
     return reviewable | Q(status="published", course__in=enrolled)
 
 
+def exams_known_to(user, *, now) -> Q:
+    """On ``Exam``: what the user sees, plus every exam of a course they are enrolled in
+    whatever the enrolment's or the exam's status: the exams whose refusals (not active, not
+    published) they are told about rather than answered "not found"."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    visible = exams_visible_to(user, now=now)
+    if visible == EVERYTHING:
+        return EVERYTHING
+    return visible | Q(course__in=Enrollment.objects.filter(user=user).values("course_id"))
+
+
 def can_review_exam(user, exam) -> bool:
     return is_admin(user) or (
         bool(user and user.is_authenticated)

@@ -79,7 +79,11 @@ def _field_errors(data) -> dict[str, list[str]]:
     def walk(node, path):
         if isinstance(node, dict):
             for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
+                # DRF keys a list's errors by index: "answers": {0: {...}}.
+                if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                    walk(value, f"{path}[{key}]")
+                else:
+                    walk(value, f"{path}.{key}" if path else str(key))
         elif isinstance(node, list) and node and all(isinstance(n, str) for n in node):
             flat.setdefault(path or "detail", []).extend(str(n) for n in node)
         elif isinstance(node, list):

@@ -93,14 +93,19 @@ class SubmissionsView:
     def get_exception_handler(self):
         return problem_handler
 
-    def visible_exam(self, queryset=None) -> Exam:
-        """The assessment of the path among those the caller sees, else a 404."""
+    def visible_exam(self, *, known: bool = False) -> Exam:
+        """The assessment of the path among those the caller sees (``known``: or whose
+        refusals they are told, for a submission), else a 404."""
         exam_uuid = ids.to_uuid(ids.ASSESSMENT, self.kwargs["assessment_id"])
         if exam_uuid is None:
             raise NotFound("No assessment with this id.")
-        queryset = Exam.objects.all() if queryset is None else queryset
-        visible = queryset.visible_to(self.request.user, now=timezone.now())
-        return get_object_or_404(visible.select_related("course"), uuid=exam_uuid)
+        user, now = self.request.user, timezone.now()
+        exams = (
+            Exam.objects.known_to(user, now=now)
+            if known
+            else Exam.objects.visible_to(user, now=now)
+        )
+        return get_object_or_404(exams.select_related("course"), uuid=exam_uuid)
 
     def reviewed_exam(self) -> Exam:
         """The assessment of the path, which the caller must review (403 otherwise)."""
@@ -345,7 +350,8 @@ class AssessmentQuestions(
         "`choice_ids` for single, multiple and true_false; `text` for short_text and essay; "
         "`number` for numeric), scored at once. Only a learner actively enrolled in the "
         "course (status active, not expired) may submit, while the assessment is published "
-        "and open; otherwise 403 with a `type` that says why. When the learner has used "
+        "and open; otherwise 403 with a `type` that says why (a learner enrolled in the "
+        "course is told so even for a draft they cannot see; anyone else gets 404). When the learner has used "
         "`max_attempts`, 403 `attempt-limit-reached` naming `max_attempts` and "
         "`attempts_used`.\n\n"
         "Time limit: a learner with a running attempt (started from the pages) completes "
@@ -375,7 +381,7 @@ class SubmissionCreate(SubmissionsView, idempotency.IdempotentCreateMixin, gener
     serializer_class = SubmissionWriteSerializer
 
     def create(self, request, *args, **kwargs):
-        exam = self.visible_exam()
+        exam = self.visible_exam(known=True)
         given = SubmissionWriteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         answers = [
