@@ -76,12 +76,14 @@ class TestScoring:
         for name, (result, marks) in expected.items():
             row = results[qstn(kit.eq[name])]
             assert (row["result"], row["marks_awarded"], row["max_marks"]) == (result, marks, 4)
-            assert row["correct_answer"] is None and row["explanation"] is None
+            assert row["correct_answer"] is None
+            assert row["explanation"] is None
         # Stored as the pages and the other APIs read it.
         assert attempt.state == Attempt.State.COMPLETED
         assert (attempt.score, attempt.max_score, attempt.percentage) == (D(13), D(24), D("54.17"))
         assert (attempt.correct_count, attempt.partial_count, attempt.incorrect_count) == (3, 1, 1)
-        assert attempt.unanswered_count == 1 and attempt.passed is True
+        assert attempt.unanswered_count == 1
+        assert attempt.passed is True
         assert attempt.counts_for_rank is True
         assert UserAnswer.objects.filter(attempt=attempt).count() == 6
         chosen = UserAnswer.objects.get(attempt=attempt, exam_question=kit.eq["multiple"])
@@ -158,7 +160,8 @@ class TestRunningAttempt:
         assert data["id"] == sub(running)
         assert data["marks"] == 12
         running.refresh_from_db()
-        assert running.state == Attempt.State.COMPLETED and running.score == D(12)
+        assert running.state == Attempt.State.COMPLETED
+        assert running.score == D(12)
         assert Attempt.objects.filter(user=kit.learner).count() == 1
         numeric = UserAnswer.objects.get(attempt=running, exam_question=kit.eq["numeric"])
         assert numeric.numeric_response == D("9.81")
