@@ -11,6 +11,9 @@ The view classes carry no docstring on purpose: DRF would show it in OPTIONS ans
 ``extend_schema`` documents them.
 """
 
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -115,6 +118,24 @@ class SubmissionsView:
         return exam
 
 
+# The model's field names in the contract's words, for the model's own validation errors.
+CONTRACT_FIELDS = {"pass_percentage": "passing_score", "duration": "time_limit"}
+
+
+@contextmanager
+def model_errors():
+    """A model's ``ValidationError`` (its constraints) as a 400 naming the contract's field."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(
+            {
+                CONTRACT_FIELDS.get(field, field): messages
+                for field, messages in error.message_dict.items()
+            }
+        ) from error
+
+
 def _assessment_listing(user):
     return (
         Exam.objects.visible_to(user, now=timezone.now())
@@ -134,13 +155,12 @@ def _assessment_detail(exam: Exam, *, reviewer: bool) -> dict:
     data["sections"] = [
         {"id": ids.of_pk(ids.SECTION, row["pk"]), "title": row["title"]} for row in sections
     ]
-    data["questions"] = QuestionSerializer(
-        [
-            question_data(placement, position, marking, reviewer=reviewer)
-            for position, placement in enumerate(marking.placements, start=1)
-        ],
-        many=True,
-    ).data
+    # Plain dicts (DRF's encoder writes Decimals as numbers): a serializer would add the key
+    # fields left out for learners back as nulls.
+    data["questions"] = [
+        question_data(placement, position, marking, reviewer=reviewer)
+        for position, placement in enumerate(marking.placements, start=1)
+    ]
     return data
 
 
@@ -202,8 +222,9 @@ class AssessmentList(
             raise serializers.ValidationError({"course_id": ["No course with this id."]})
         if not access.can_review_course(user, course):
             raise PermissionDenied("Only admins and the course's instructors add assessments.")
-        exam = Exam(course=course, status=Exam.Status.DRAFT, **given.exam_fields())
-        exam.full_clean()
+        exam = Exam(course=course, **{"status": Exam.Status.DRAFT, **given.exam_fields()})
+        with model_errors():
+            exam.full_clean()
         exam.save()
         exam.question_count = 0
         return Response(AssessmentSerializer(exam).data, status=201)
@@ -248,7 +269,8 @@ class AssessmentDetail(SubmissionsView, generics.GenericAPIView):
         exam = self.reviewed_exam()
         given = AssessmentWriteSerializer(exam, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        exam = exam_update(exam=exam, changes=given.exam_fields(), now=timezone.now())
+        with model_errors():
+            exam = exam_update(exam=exam, changes=given.exam_fields(), now=timezone.now())
         exam.question_count = exam.exam_questions.count()
         return Response(AssessmentSerializer(exam).data)
 
@@ -301,7 +323,7 @@ class AssessmentQuestions(
         rows = list(enumerate(marking.placements, start=1))
         page = self.paginate_queryset(rows)
         data = [question_data(p, n, marking, reviewer=reviewer) for n, p in page]
-        return self.get_paginated_response(QuestionSerializer(data, many=True).data)
+        return self.get_paginated_response(data)
 
     def create(self, request, *args, **kwargs):
         exam = self.reviewed_exam()
@@ -339,7 +361,7 @@ class AssessmentQuestions(
         placement = next(p for p in marking.placements if p.pk == placed.pk)
         position = marking.placements.index(placement) + 1
         body = question_data(placement, position, marking, reviewer=True)
-        return Response(QuestionSerializer(body).data, status=201)
+        return Response(body, status=201)
 
 
 @extend_schema(
