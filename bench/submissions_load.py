@@ -4,17 +4,23 @@ p50/p95 latency.
 Usage (against a server you started on the same database, e.g. ``make serve`` with
 ``DATABASE_URL`` set; the loopback only):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_submissions \\
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_submissions \\
         .venv/bin/python bench/submissions_load.py --url http://127.0.0.1:8000 \\
         --clients 8 --submissions 400 --questions 20
 
-Setup writes its own small data through the ORM (so it needs the server's ``DATABASE_URL``):
+Setup writes its own small data through the ORM (so it needs the server's ``DATABASE_URL``,
+and ``DEBUG=1`` or the server's secrets for the settings to load):
 a course "bench-submissions", an open assessment of ``--questions`` questions of every
 machine-marked kind with unlimited attempts, and one enrolled learner per client. Then
 each client signs in (``POST /api/v2.5/auth-token/``) and posts whole answer sheets to
 ``POST /api/v1/assessments/<id>/submissions`` in turn, until ``--submissions`` are sent or
 ``--seconds`` pass. Every answer sheet answers every question; a status other than 201
 is counted and reported.
+
+Measured on PostgreSQL 15, gunicorn 2 workers × 4 threads, 8 clients, on 2 cores shared with
+other work (load average about 9): 17 to 30 submissions/s, p50 250 to 440 ms, p95 500 to
+800 ms, the same at 20 and at 100 questions a sheet (a submission's queries do not grow with
+its answers).
 """
 
 import argparse
