@@ -27,6 +27,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from attempts.api.submissions.errors import IdempotencyKeyReused
+from attempts.errors import ConflictError
 from attempts.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -52,8 +53,10 @@ def fingerprint(request) -> str:
 
 
 def _claim(user, key: str, digest: str, now) -> IdempotencyKey | None:
-    """Insert the key (None) or return the stored one; an expired key is replaced."""
-    for _ in range(2):
+    """Insert the key (None: this request is the first) or return the stored one. An
+    expired key is deleted and claimed anew; a key deleted meanwhile by a concurrent
+    request is tried again."""
+    for _ in range(3):
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.create(
@@ -66,11 +69,12 @@ def _claim(user, key: str, digest: str, now) -> IdempotencyKey | None:
                 )
             return None
         except IntegrityError:
-            stored = IdempotencyKey.objects.get(user=user, key=key)
-            if not stored.is_expired(now):
+            stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if stored is not None and not stored.is_expired(now):
                 return stored
-            stored.delete()  # expired: the key is new again (one more turn)
-    return stored
+            if stored is not None:
+                stored.delete()  # expired: the key is new again
+    raise ConflictError("Another request with this Idempotency-Key is being handled; try again.")
 
 
 class IdempotentCreateMixin:

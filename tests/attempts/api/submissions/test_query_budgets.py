@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from assessments.models import Question
 from attempts import services
+from attempts.api.submissions import public_ids as ids
 from attempts.models import Attempt, UserAnswer
 from tests import play
 from tests.factories import (
@@ -96,3 +98,33 @@ def test_submitting_a_running_attempt_takes_a_fixed_number_of_queries(
         submission = services.attempt_submit_answers(user=learner, exam=exam, answers=answers)
     assert submission.attempt.pk == running.pk
     assert Attempt.objects.get(pk=running.pk).state == Attempt.State.PENDING_EVALUATION
+
+
+@pytest.mark.parametrize("n", [5, 100])
+def test_posting_a_submission_takes_a_fixed_number_of_queries(db, django_assert_num_queries, n):
+    exam, learner, answers = exam_of(n)
+    body = {
+        "answers": [
+            {
+                "question_id": ids.of_uuid(ids.QUESTION, answer.question),
+                "choice_ids": [ids.of_pk(ids.CHOICE, pk) for pk in answer.choice_ids],
+                "text": answer.text,
+                "number": None if answer.number is None else str(answer.number),
+            }
+            for answer in answers
+        ]
+    }
+    client = APIClient()
+    client.force_authenticate(learner)
+    url = f"/api/v1/assessments/{ids.of_uuid(ids.ASSESSMENT, exam.uuid)}/submissions"
+    # The assessment among those the learner knows (one query, with its course); then the
+    # service's 13 (SAVEPOINT: the test's transaction holds the request's; enrolment,
+    # locked; the learner's attempts; questions; choices; SAVEPOINT, INSERT attempt,
+    # RELEASE; INSERT answers; INSERT chosen choices; INSERT event; UPDATE rank population;
+    # RELEASE); then whether the learner reviews the course (can_see_results: not an
+    # instructor). The review policy (after the last attempt, unlimited attempts) needs no
+    # count of attempts.
+    with django_assert_num_queries(15):
+        response = client.post(url, body, format="json")
+    assert response.status_code == 201, response.content
+    assert len(response.json()["results"]) == n
