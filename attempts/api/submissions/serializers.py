@@ -34,17 +34,6 @@ def id_field(prefix: str, description: str):
     )
 
 
-def nullable_id_field(prefix: str, description: str):
-    return extend_schema_field(
-        {
-            "type": "string",
-            "pattern": ids.pattern(prefix),
-            "nullable": True,
-            "description": description,
-        }
-    )
-
-
 # ------------------------------------------------------------------------- assessments
 
 # Enums as named components of this contract (drf-spectacular would otherwise name each

@@ -66,7 +66,15 @@ TAG = contract_tag(
     "browser session (with its CSRF token for writes). Ids are prefixed and opaque "
     "(`asmnt_`, `crs_`, `qstn_`, `sub_`, `usr_`, `sec_`, `chc_`, `subj_`). Every error is "
     "RFC 9457 problem details (`application/problem+json`) with `type`, `title`, `status`, "
-    "`detail` and, for a 400, `errors` keyed by field. POSTs take an `Idempotency-Key`.",
+    "`detail` and, for a 400, `errors` keyed by field. POSTs take an `Idempotency-Key`.\n\n"
+    "Where the seed is vague we chose: `score` is a percentage with 2 decimals, clamped at "
+    "0 when negative marking takes the marks below zero (`raw_percentage` keeps the "
+    "negative value, `marks` and `max_marks` the raw sums); `passed` is null while an essay "
+    "awaits marking (`status: pending_evaluation`); `passing_score` is a whole percent "
+    "(half up) and `time_limit` whole minutes (a started minute counts); an active "
+    "enrolment has status `active` and is not past its expiry; paging is `page` and "
+    "`per_page` (1 to 100, default 20) with the list in `data` and the counts in "
+    "`pagination`.",
 )
 
 ASSESSMENT_ID = OpenApiParameter(
