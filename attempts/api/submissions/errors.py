@@ -105,8 +105,10 @@ def problem(exc, status: int, data) -> dict:
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
         if isinstance(exc, AttemptLimitError):
-            body["max_attempts"] = exc.limit
-            body["attempts_used"] = exc.used
+            if exc.limit is not None:
+                body["max_attempts"] = exc.limit
+            if exc.used is not None:
+                body["attempts_used"] = exc.used
     elif isinstance(data, dict) and set(data) == {"detail"}:
         body["detail"] = str(data["detail"])
     else:

@@ -526,3 +526,27 @@ def submission_data(submission, *, released: bool) -> dict:
         "answer_key_released": released,
         "results": results,
     }
+
+
+class StartedAttemptSerializer(serializers.Serializer):
+    id = serializers.CharField(
+        help_text="`sub_<alphanumeric>`: the id the submission will have once submitted."
+    )
+    assessment_id = serializers.CharField(help_text="`asmnt_<alphanumeric>`.")
+    attempt_number = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    deadline_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="started_at + time_limit; null without a time limit. A submission is "
+        "accepted until 30 seconds after it.",
+    )
+
+
+def started_data(attempt, exam) -> dict:
+    return {
+        "id": ids.of_uuid(ids.SUBMISSION, attempt.uuid),
+        "assessment_id": ids.of_uuid(ids.ASSESSMENT, exam.uuid),
+        "attempt_number": attempt.attempt_number,
+        "started_at": attempt.started_at,
+        "deadline_at": attempt.deadline_at,
+    }

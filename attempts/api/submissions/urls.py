@@ -15,6 +15,7 @@ urlpatterns = [
         views.AssessmentQuestions.as_view(),
         name="assessment-questions",
     ),
+    path(f"{ASSESSMENT}/start", views.AttemptStart.as_view(), name="assessment-start"),
     path(
         f"{ASSESSMENT}/submissions",
         views.SubmissionCreate.as_view(),

@@ -48,9 +48,11 @@ from attempts.api.submissions.serializers import (
     AssessmentWriteSerializer,
     QuestionSerializer,
     QuestionWriteSerializer,
+    StartedAttemptSerializer,
     SubmissionSerializer,
     SubmissionWriteSerializer,
     question_data,
+    started_data,
     submission_data,
 )
 from attempts.marking import exam_marking, stored_results
@@ -462,3 +464,36 @@ class SubmissionDetail(SubmissionsView, generics.GenericAPIView):
         )
         released = access.can_see_results(request.user, attempt, now=timezone.now())
         return Response(submission_data(submission, released=released))
+
+
+@extend_schema(
+    tags=[TAG],
+    summary="Start an attempt",
+    description=(
+        "Optional: starts the learner's clock for a timed assessment (or resumes the "
+        "running attempt: 200 instead of 201). The next submission completes this attempt "
+        "while `deadline_at` (plus 30 seconds' grace) has not passed. Refused as a "
+        "submission is (403 with the reason). No body."
+    ),
+    parameters=[ASSESSMENT_ID],
+    request=None,
+    responses={
+        201: StartedAttemptSerializer,
+        200: StartedAttemptSerializer,
+        **problems(401, 403, 404, 409),
+    },
+)
+class AttemptStart(SubmissionsView, generics.GenericAPIView):
+    serializer_class = StartedAttemptSerializer
+
+    def post(self, request, *args, **kwargs):
+        exam = self.visible_exam(known=True)
+        running = (
+            Attempt.objects.filter(user=request.user, exam=exam, state=Attempt.State.RUNNING)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        # A running attempt past its deadline is submitted by the service, and a new one
+        # started: that one is a 201.
+        attempt = services.attempt_start(user=request.user, exam=exam, now=timezone.now())
+        return Response(started_data(attempt, exam), status=200 if attempt.pk == running else 201)

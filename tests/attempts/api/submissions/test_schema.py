@@ -196,6 +196,7 @@ def test_the_operations_are_the_contracts():
         ("PATCH", "/api/v1/assessments/{assessment_id}"),
         ("POST", "/api/v1/assessments"),
         ("POST", "/api/v1/assessments/{assessment_id}/questions"),
+        ("POST", "/api/v1/assessments/{assessment_id}/start"),
         ("POST", "/api/v1/assessments/{assessment_id}/submissions"),
     ]
 

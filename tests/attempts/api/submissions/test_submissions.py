@@ -353,3 +353,38 @@ class TestGetSubmission:
         running = play.start(open_kit.exam, open_kit.learner, now=timezone.now())
         response = client_for(open_kit.learner).get(self.url(open_kit, sub(running)))
         assert response.status_code == 404
+
+
+class TestStart:
+    def url(self, kit):
+        return f"{submissions_url(kit.exam).removesuffix('/submissions')}/start"
+
+    def test_starting_sets_the_clock_and_the_submission_completes_that_attempt(self, open_kit):
+        kit = open_kit
+        started = client_for(kit.learner).post(self.url(kit))
+        assert started.status_code == 201, started.content
+        data = started.json()
+        attempt = Attempt.objects.get(user=kit.learner)
+        assert attempt.state == Attempt.State.RUNNING
+        assert data["id"] == sub(attempt)
+        assert data["attempt_number"] == 1
+        assert data["deadline_at"] is not None  # 60 minutes after the start
+        assert attempt.deadline_at - attempt.started_at == timedelta(minutes=60)
+        again = client_for(kit.learner).post(self.url(kit))
+        assert again.status_code == 200
+        assert again.json()["id"] == data["id"]
+        submitted = post(kit.learner, kit.exam, sheet(kit, single=[0])).json()
+        assert submitted["id"] == data["id"]
+        assert submitted["marks"] == 4
+
+    def test_the_limit_refuses_a_start_too(self, open_kit):
+        kit = open_kit
+        Exam.objects.filter(pk=kit.exam.pk).update(max_attempts=1)
+        post(kit.learner, kit.exam, {"answers": []})
+        response = client_for(kit.learner).post(self.url(kit))
+        assert response.status_code == 403
+        assert response.json()["type"] == "/api/v1/problems/attempt-limit-reached"
+
+    def test_an_instructor_is_refused_and_a_stranger_gets_a_404(self, open_kit, stranger):
+        assert client_for(open_kit.instructor).post(self.url(open_kit)).status_code == 403
+        assert client_for(stranger).post(self.url(open_kit)).status_code == 404
