@@ -30,6 +30,14 @@ class ExamQuerySet(models.QuerySet):
         """Exams ``user`` reviews (``lms.access.exams_reviewable_by``)."""
         return self.filter(access.exams_reviewable_by(user))
 
+    def visible_to(self, user, *, now):
+        """Exams ``user`` may look at (``lms.access.exams_visible_to``)."""
+        return self.filter(access.exams_visible_to(user, now=now))
+
+    def known_to(self, user, *, now):
+        """Exams whose refusals ``user`` is told (``lms.access.exams_known_to``)."""
+        return self.filter(access.exams_known_to(user, now=now))
+
 
 class Exam(models.Model):
     class Status(models.TextChoices):
@@ -95,6 +103,9 @@ class Exam(models.Model):
         max_length=20, choices=ReviewContent.choices, default=ReviewContent.EVERYTHING
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Last save of the exam's own fields (title, pass mark, dates, status...), for API clients
+    # that sync; questions placed later do not move it.
+    updated_at = models.DateTimeField(auto_now=True)
     # When marks, negative or partial marks, bonus flags, the questions placed or a key last
     # changed: finished attempts were scored before it and need a rescore. None when every
     # stored result is up to date; a rescore that started after it clears it.

@@ -17,7 +17,7 @@ from django.utils.html import strip_tags
 
 from attempts import services
 from attempts.admin_filters import DateRangeFilter
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
 from lms import access
 from lms.models import User
 
@@ -268,3 +268,24 @@ class AttemptEventAdmin(ReadOnlyAdmin):
             .filter(access.attempts_reviewable_by(request.user, prefix="attempt__"))
             .select_related(*self.list_select_related)
         )
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    """The ``Idempotency-Key`` of API writes with the answer stored for retries, newest
+    first. Admins only (the answers are learners' results); deleting one lets its key run
+    again."""
+
+    list_display = ("created_at", "user", "key", "response_status")
+    list_select_related = ("user",)
+    search_fields = ("key", "user__username")
+    ordering = ("-created_at", "-id")
+    raw_id_fields = ("user",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if access.is_admin(request.user) else queryset.none()
+
+    def has_delete_permission(self, request, obj=None):
+        return access.is_admin(request.user)

@@ -36,7 +36,13 @@ class ExamNotOpenError(ConflictError):
 
 
 class AttemptLimitError(ConflictError):
-    pass
+    """The learner has used every attempt the exam allows: ``limit`` and ``used`` say how
+    many (None when the raiser did not count them)."""
+
+    def __init__(self, message: str, *, limit: int | None = None, used: int | None = None):
+        super().__init__(message)
+        self.limit = limit
+        self.used = used
 
 
 class AttemptNotRunningError(ConflictError):

@@ -95,3 +95,58 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
             marks_awarded=row["marks_awarded"],
         )
     return answers
+
+
+@dataclass(frozen=True, slots=True)
+class ExamMarking:
+    """An exam's questions as a whole submission needs them: the placements in order (with
+    their bank question), every choice of those questions, and each placement's rule."""
+
+    placements: list[ExamQuestion]
+    # {question_id: {choice_id: is_correct}}, in the choices' order.
+    choices: dict[int, dict[int, bool]]
+    # {choice_id: stored HTML}, for the pages and APIs that show the questions.
+    choice_texts: dict[int, str]
+    rules: dict[int, MarkingRule]
+
+    def key(self, question_id: int) -> list[int]:
+        return [pk for pk, correct in self.choices.get(question_id, {}).items() if correct]
+
+
+def exam_marking(exam_id: int) -> ExamMarking:
+    """2 queries whatever the number of questions: the placements with their question (and
+    section, for the order), then every choice of those questions."""
+    placements = list(
+        ExamQuestion.objects.filter(exam_id=exam_id)
+        .select_related("question", "section")
+        .order_by("order", "id")
+    )
+    choices: dict[int, dict[int, bool]] = defaultdict(dict)
+    texts: dict[int, str] = {}
+    for question_id, choice_id, correct, text in (
+        AnswerChoice.objects.filter(question_id__in=[p.question_id for p in placements])
+        .order_by("question_id", "order", "id")
+        .values_list("question_id", "id", "is_correct", "text_html")
+    ):
+        choices[question_id][choice_id] = correct
+        texts[choice_id] = text
+    rules = {
+        placement.pk: rule_for(
+            placement,
+            frozenset(pk for pk, correct in choices[placement.question_id].items() if correct),
+        )
+        for placement in placements
+    }
+    return ExamMarking(
+        placements=placements, choices=dict(choices), choice_texts=texts, rules=rules
+    )
+
+
+def stored_results(attempt_id: int) -> dict[int, tuple[str, object]]:
+    """``{exam_question_id: (result, marks_awarded)}`` of one attempt's answers (1 query)."""
+    return {
+        exam_question_id: (result, marks)
+        for exam_question_id, result, marks in UserAnswer.objects.filter(
+            attempt_id=attempt_id
+        ).values_list("exam_question_id", "result", "marks_awarded")
+    }

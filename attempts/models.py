@@ -362,3 +362,42 @@ class AttemptEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · attempt {self.attempt_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` for a write, with the answer it got: a retry of the same
+    request (same user, key and fingerprint) gets the stored answer and creates nothing more.
+
+    The unique (user, key) pair settles a race: the second of two requests with one key waits
+    on the first's insert, then finds its stored answer. Keys older than ``LIFETIME`` are
+    reused as new (the API contract that reads them says how long a key lives).
+    """
+
+    LIFETIME = timedelta(hours=24)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path and canonical JSON body: the same key with another request
+    # is refused rather than answered with another request's result.
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_unique_user_key"),
+        ]
+        indexes = [
+            # Purging expired keys.
+            models.Index(fields=["created_at"], name="idempotencykey_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.key}"
+
+    def is_expired(self, now) -> bool:
+        return now - self.created_at >= self.LIFETIME

@@ -119,6 +119,38 @@ def exams_reviewable_by(user) -> Q:
     return _courses_under(user, "course")
 
 
+def active_enrollments(user, *, now) -> Q:
+    """On ``Enrollment``: the user's enrolments that let them take exams at ``now`` (status
+    active and not expired: ``Enrollment.is_active_at``)."""
+    return Q(user=user, status=Enrollment.Status.ACTIVE) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def exams_visible_to(user, *, now) -> Q:
+    """On ``Exam``: what the user reviews (any status), plus the published exams of the
+    courses they are actively enrolled in at ``now`` (never a draft or an archived exam)."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    reviewable = exams_reviewable_by(user)
+    if reviewable == EVERYTHING:
+        return EVERYTHING
+    enrolled = Enrollment.objects.filter(active_enrollments(user, now=now)).values("course_id")
+    return reviewable | Q(status="published", course__in=enrolled)
+
+
+def exams_known_to(user, *, now) -> Q:
+    """On ``Exam``: what the user sees, plus every exam of a course they are enrolled in
+    whatever the enrolment's or the exam's status: the exams whose refusals (not active, not
+    published) they are told about rather than answered "not found"."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    visible = exams_visible_to(user, now=now)
+    if visible == EVERYTHING:
+        return EVERYTHING
+    return visible | Q(course__in=Enrollment.objects.filter(user=user).values("course_id"))
+
+
 def can_review_exam(user, exam) -> bool:
     return is_admin(user) or (
         bool(user and user.is_authenticated)

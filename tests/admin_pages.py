@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
 from lms.models import Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
@@ -94,5 +94,8 @@ def one_of_each():
         Attempt: attempt,
         UserAnswer: answer,
         AttemptEvent: event,
+        IdempotencyKey: IdempotencyKey.objects.create(
+            user=alice, key="retry-1", fingerprint="0" * 64, response_status=201
+        ),
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})

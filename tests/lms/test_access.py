@@ -1,10 +1,12 @@
 """The one access rule (``lms.access``): each filter agrees with its object check, for an
 admin, an instructor, a learner and an anonymous visitor."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.utils import timezone
 
 from assessments.models import Exam
 from attempts.models import Attempt, UserAnswer
@@ -177,3 +179,31 @@ class TestUsers:
 def test_nothing_matches_without_a_query(world, django_assert_num_queries):
     with django_assert_num_queries(0):  # an empty IN is answered by Django itself
         assert list(Attempt.objects.filter(access.NOTHING)) == []
+
+
+class TestExamsVisibleAndKnown:
+    """Learners see the published exams of the courses they are actively enrolled in; they
+    are told the refusals of any exam of a course they are enrolled in at all."""
+
+    def test_visible_exams_by_role(self, world):
+        now = timezone.now()
+        draft = ExamFactory(course=world.ours, status=Exam.Status.DRAFT)
+
+        def visible(user):
+            return set(Exam.objects.filter(access.exams_visible_to(user, now=now)))
+
+        assert visible(world.admin) == {world.our_exam, world.their_exam, draft}
+        assert visible(world.teacher) == {world.our_exam, draft}
+        assert visible(world.ada) == {world.our_exam}
+        assert visible(world.bob) == set()
+        assert visible(AnonymousUser()) == set()
+
+    def test_an_expired_enrolment_hides_the_exams_but_keeps_them_known(self, world):
+        now = timezone.now()
+        world.ada.enrollments.update(
+            enrolled_at=now - timedelta(days=9), expires_at=now - timedelta(days=1)
+        )
+        assert not Exam.objects.filter(access.exams_visible_to(world.ada, now=now)).exists()
+        known = set(Exam.objects.filter(access.exams_known_to(world.ada, now=now)))
+        assert known == {world.our_exam}
+        assert Exam.objects.filter(access.exams_known_to(world.bob, now=now)).count() == 0

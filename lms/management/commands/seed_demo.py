@@ -112,6 +112,11 @@ class Command(BaseCommand):
             ("Evaluation queue", "/evaluations/"),
             ("Admin", "/admin/  (log in as admin / admin)"),
             ("API docs", "/api/docs/  (token: POST /api/v2.5/auth-token/)"),
+            (
+                "Assessments API",
+                "/api/v1/assessments  (as learner: the General Studies Quiz is open to "
+                "submissions, as often as you like)",
+            ),
         ):
             self.stdout.write(f"  {label}: {SITE_URL}{path}")
         self.stdout.write(
