@@ -13,6 +13,7 @@ from assessments.html import clean_html
 from assessments.models import Exam, Question
 from attempts.api.submissions import public_ids as ids
 from attempts.models import Attempt
+from lms.access import Review
 
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")
@@ -414,14 +415,17 @@ class CorrectAnswerSerializer(serializers.Serializer):
 class ResultSerializer(serializers.Serializer):
     question_id = serializers.CharField(help_text="`qstn_<alphanumeric>`.")
     result = serializers.ChoiceField(
-        choices=["correct", "incorrect", "partial", "unanswered", "pending"],
-        help_text="`pending`: an essay awaiting an instructor's marks.",
+        choices=["correct", "incorrect", "partial", "unanswered", "pending", "withheld"],
+        help_text="`pending`: an essay awaiting an instructor's marks. `withheld` (with null "
+        "`marks_awarded`) while the review policy keeps per-question results from this "
+        "caller: `results_released` is false.",
     )
     marks_awarded = serializers.DecimalField(
         max_digits=7,
         decimal_places=2,
         coerce_to_string=False,
-        help_text="Negative for a wrong answer under negative marking.",
+        allow_null=True,
+        help_text="Negative for a wrong answer under negative marking; null when withheld.",
     )
     max_marks = serializers.DecimalField(max_digits=7, decimal_places=2, coerce_to_string=False)
     correct_answer = CorrectAnswerSerializer(
@@ -471,6 +475,13 @@ class SubmissionSerializer(serializers.Serializer):
         "or when the assessment has no pass mark.",
     )
     submitted_at = serializers.DateTimeField(help_text="ISO 8601.")
+    results_released = serializers.BooleanField(
+        help_text="Whether the assessment's review policy shows this caller the result and "
+        "marks of each question now (admins and instructors: always). The assessment "
+        "chooses what a learner's review releases: the score only, the results, or the "
+        "results with the key and explanations; and when (after submission, after the last "
+        "attempt, after closing, never)."
+    )
     answer_key_released = serializers.BooleanField(
         help_text="Whether the assessment's review policy shows this caller the correct "
         "answers and explanations now (admins and instructors: always)."
@@ -484,9 +495,10 @@ STATUS_WORDS = {
 }
 
 
-def submission_data(submission, *, released: bool) -> dict:
+def submission_data(submission, *, review: Review) -> dict:
     """A ``services.Submission`` as ``SubmissionSerializer`` documents it (no query: the
-    attempt carries its exam, user and course; the marking its questions and keys)."""
+    attempt carries its exam, user and course; the marking its questions and keys), with
+    what ``review`` (``lms.access.review_of``) lets the caller see."""
     attempt, marking = submission.attempt, submission.marking
     results = []
     for placement in marking.placements:
@@ -494,13 +506,13 @@ def submission_data(submission, *, released: bool) -> dict:
         question = placement.question
         row = {
             "question_id": ids.of_uuid(ids.QUESTION, question.uuid),
-            "result": str(outcome),
-            "marks_awarded": awarded,
+            "result": str(outcome) if review.results else "withheld",
+            "marks_awarded": awarded if review.results else None,
             "max_marks": placement.marks,
             "correct_answer": None,
             "explanation": None,
         }
-        if released:
+        if review.key:
             numeric = question.type == Question.Type.NUMERIC
             row["correct_answer"] = {
                 "choice_ids": [ids.of_pk(ids.CHOICE, pk) for pk in marking.key(question.pk)],
@@ -523,7 +535,8 @@ def submission_data(submission, *, released: bool) -> dict:
         "passing_score": percent(attempt.exam.pass_percentage),
         "passed": attempt.passed,
         "submitted_at": attempt.completed_at,
-        "answer_key_released": released,
+        "results_released": review.results,
+        "answer_key_released": review.key,
         "results": results,
     }
 

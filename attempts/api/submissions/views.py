@@ -431,8 +431,8 @@ class SubmissionCreate(SubmissionsView, idempotency.IdempotentCreateMixin, gener
         )
         attempt = submission.attempt
         attempt.exam, attempt.user = exam, request.user
-        released = access.can_see_results(request.user, attempt, now=now)
-        return Response(submission_data(submission, released=released), status=201)
+        review = access.review_of(request.user, attempt, now=now)
+        return Response(submission_data(submission, review=review), status=201)
 
 
 @extend_schema(
@@ -462,8 +462,8 @@ class SubmissionDetail(SubmissionsView, generics.GenericAPIView):
             marking=exam_marking(attempt.exam_id),
             results=stored_results(attempt.pk),
         )
-        released = access.can_see_results(request.user, attempt, now=timezone.now())
-        return Response(submission_data(submission, released=released))
+        review = access.review_of(request.user, attempt, now=timezone.now())
+        return Response(submission_data(submission, review=review))
 
 
 @extend_schema(

@@ -50,9 +50,12 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def open_kit(kit):
-    """The kit's exam with no window (open now), its learner enrolled yesterday."""
+    """The kit's exam with no window (open now), its learner enrolled yesterday; a learner
+    sees each question's result at once, not the key (``review_content``)."""
     exam = kit.exam
     exam.opens_at = exam.closes_at = None
+    exam.review_policy = exam.ReviewPolicy.AFTER_SUBMIT
+    exam.review_content = exam.ReviewContent.CORRECTNESS
     exam.save()
     kit.learner.enrollments.update(enrolled_at=timezone.now() - timedelta(days=1))
     return kit

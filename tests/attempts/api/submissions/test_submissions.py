@@ -61,7 +61,7 @@ class TestScoring:
         assert data["raw_percentage"] == 54.17
         assert data["passing_score"] == 50
         assert data["passed"] is True
-        assert data["answer_key_released"] is False
+        assert (data["results_released"], data["answer_key_released"]) == (True, False)
         assert timezone.now() - timedelta(minutes=1) < attempt.completed_at <= timezone.now()
         results = {r["question_id"]: r for r in data["results"]}
         expected = {
@@ -118,7 +118,10 @@ class TestScoring:
 
     def test_the_key_shows_when_the_review_policy_releases_it(self, open_kit):
         kit = open_kit
-        Exam.objects.filter(pk=kit.exam.pk).update(review_policy=Exam.ReviewPolicy.AFTER_SUBMIT)
+        Exam.objects.filter(pk=kit.exam.pk).update(
+            review_policy=Exam.ReviewPolicy.AFTER_SUBMIT,
+            review_content=Exam.ReviewContent.EVERYTHING,
+        )
         kit.eq["single"].question.explanation_html = "<p>Because <script>x()</script>.</p>"
         kit.eq["single"].question.save()
         data = post(kit.learner, kit.exam, sheet(kit, single=[1])).json()
@@ -131,6 +134,31 @@ class TestScoring:
         assert (numeric["number"], numeric["tolerance"]) == (9.81, 0.05)
         short = rows[qstn(kit.eq["short"])]["correct_answer"]
         assert short["accepted_answers"] == ["Paris"]
+
+    @pytest.mark.parametrize(
+        ("policy", "content"),
+        [
+            (Exam.ReviewPolicy.AFTER_SUBMIT, Exam.ReviewContent.SCORE),
+            (Exam.ReviewPolicy.NEVER, Exam.ReviewContent.EVERYTHING),
+            (Exam.ReviewPolicy.AFTER_CLOSE, Exam.ReviewContent.EVERYTHING),
+        ],
+    )
+    def test_results_are_withheld_until_the_review_releases_them(self, open_kit, policy, content):
+        kit = open_kit
+        Exam.objects.filter(pk=kit.exam.pk).update(review_policy=policy, review_content=content)
+        response = post(kit.learner, kit.exam, sheet(kit, single=[0], true_false=[1]))
+        data = response.json()
+        assert (data["results_released"], data["answer_key_released"]) == (False, False)
+        assert {(r["result"], r["marks_awarded"]) for r in data["results"]} == {("withheld", None)}
+        assert all(r["correct_answer"] is None for r in data["results"])
+        assert (data["marks"], data["score"]) == (3, 12.5)  # the score is never withheld
+        detail = client_for(kit.learner).get(f"{submissions_url(kit.exam)}/{data['id']}").json()
+        assert detail["results"] == data["results"]
+        teacher = client_for(kit.instructor).get(f"{submissions_url(kit.exam)}/{data['id']}")
+        assert (teacher.json()["results_released"], teacher.json()["answer_key_released"]) == (
+            True,
+            True,
+        )
 
     def test_an_empty_sheet_is_a_submission_with_every_question_unanswered(self, open_kit):
         data = post(open_kit.learner, open_kit.exam, {"answers": []}).json()
