@@ -171,8 +171,11 @@ def attempt_start(
 def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id) -> Attempt:
     """A new attempt, numbered after the learner's others, running or opened."""
     _check_may_start(user=user, exam=exam, now=now)
-    used = Attempt.objects.filter(user=user, exam=exam).aggregate(n=Max("attempt_number"))["n"]
-    if exam.max_attempts is not None and (used or 0) >= exam.max_attempts:
+    # The next number follows every attempt; the limit counts those not forgiven.
+    numbers = Attempt.objects.filter(user=user, exam=exam).aggregate(
+        last=Max("attempt_number"), used=Count("pk", filter=Attempt.COUNTS_AGAINST_LIMIT)
+    )
+    if exam.max_attempts is not None and numbers["used"] >= exam.max_attempts:
         # A concurrent start may have taken the last attempt since this one looked for a
         # running attempt: that attempt is the caller's to resume, not a refusal.
         winner = _waiting(user=user, exam=exam)
@@ -186,7 +189,7 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
     attempt = Attempt(
         user=user,
         exam=exam,
-        attempt_number=(used or 0) + 1,
+        attempt_number=(numbers["last"] or 0) + 1,
         state=state,
         started_at=now,
         last_started_at=now if running else None,
@@ -624,6 +627,31 @@ def attempts_rescore(*, attempt_ids: Iterable[int], actor=None, now: datetime | 
     return len(rows)
 
 
+# -------------------------------------------------------------------------------- forgive
+
+
+@transaction.atomic
+def attempt_forgive(*, attempt: Attempt, actor, now: datetime | None = None) -> Attempt:
+    """A reviewer of the attempt forgives it: it keeps its answers and result, but no longer
+    uses up one of the exam's ``max_attempts`` (``Attempt.COUNTS_AGAINST_LIMIT``), so the
+    learner may take one more. Only finished attempts (a running one is still the learner's
+    to submit). Forgiving twice changes nothing and records no second event.
+    """
+    now = _now(now)
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if not access.can_review_attempt(actor, attempt):
+        raise NotAllowedError("Only an instructor of this course can forgive its attempts.")
+    if not attempt.is_finished:
+        raise ConflictError("Only a submitted attempt can be forgiven.")
+    if attempt.forgiven_at is not None:
+        return attempt
+    Attempt.objects.filter(pk=attempt.pk).update(forgiven_at=now)
+    attempt.forgiven_at = now
+    state = (attempt.state, attempt.score)
+    record(event(attempt.pk, Kind.FORGIVEN, before=state, after=state, now=now, actor=actor))
+    return attempt
+
+
 # ---------------------------------------------------------------------- shared machinery
 
 
@@ -662,7 +690,7 @@ def score_attempts(
     )
     answers = stored_responses(attempt_ids)
     attempts = Attempt.objects.filter(pk__in=attempt_ids).only(
-        "pk", "state", "completed_at", *Attempt.RESULT_FIELDS
+        "pk", "state", "completed_at", "original_percentage", *Attempt.RESULT_FIELDS
     )
     changed, missing, finished, events = [], [], [], []
     for attempt in attempts:
@@ -705,8 +733,11 @@ def score_attempts(
         attempt.max_score = total.max_score
         attempt.percentage = total.percentage
         attempt.passed = None if total.pending else total.passed
+        first_finish = attempt.original_percentage is None
+        if first_finish:  # kept for good: later rescores and essay marks leave it
+            attempt.original_percentage = total.percentage
         moved = was_running or before != [getattr(attempt, name) for name in RESULT_FIELDS]
-        if moved:
+        if moved or first_finish:
             finished.append(attempt)
         if moved or always_record:
             events.append(
@@ -722,7 +753,8 @@ def score_attempts(
             )
     UserAnswer.objects.bulk_create(missing, batch_size=1000)
     UserAnswer.objects.bulk_update(changed, ["result", "marks_awarded"], batch_size=500)
-    Attempt.objects.bulk_update(finished, RESULT_FIELDS, batch_size=500)
+    # ``original_percentage`` is written as loaded, except on a first finish.
+    Attempt.objects.bulk_update(finished, [*RESULT_FIELDS, "original_percentage"], batch_size=500)
     record(*events)
 
 
@@ -752,6 +784,7 @@ def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None
 __all__ = [
     "DEADLINE_GRACE",
     "answer_evaluate",
+    "attempt_forgive",
     "attempt_open",
     "attempt_save_answer",
     "attempt_start",
