@@ -18,6 +18,11 @@ from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
 from attempts.scoring import Outcome
 from lms import access
 
+# The attempts that count against the exam's retake limit (``max_attempts``): every one but
+# those forgiven. The one definition, for starting an attempt (attempts.services) and for the
+# review policy that waits for the last attempt (lms.access, through the queryset).
+COUNTS_AGAINST_LIMIT = Q(forgiven_at__isnull=True)
+
 
 class AttemptQuerySet(models.QuerySet):
     def reviewable_by(self, user):
@@ -37,7 +42,7 @@ class AttemptQuerySet(models.QuerySet):
 
     def counting_against_limit(self):
         """The attempts that use up the exam's ``max_attempts`` (``COUNTS_AGAINST_LIMIT``)."""
-        return self.filter(Attempt.COUNTS_AGAINST_LIMIT)
+        return self.filter(COUNTS_AGAINST_LIMIT)
 
     def finished(self):
         """Completed or pending evaluation: the attempts that have a stored result."""
@@ -219,11 +224,6 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.exam} #{self.attempt_number}"
-
-    # The attempts that count against the exam's retake limit (``max_attempts``): every one
-    # but those forgiven. The one definition, for starting an attempt and for the review
-    # policy that waits for the last attempt.
-    COUNTS_AGAINST_LIMIT = Q(forgiven_at__isnull=True)
 
     # Submitted (or finalized): the attempt has a stored result, final or awaiting essays.
     FINISHED_STATES = (State.COMPLETED, State.PENDING_EVALUATION)

@@ -36,7 +36,7 @@ from attempts.errors import (
     NotAllowedError,
 )
 from attempts.marking import exam_rules, rule_for, stored_responses
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import COUNTS_AGAINST_LIMIT, Attempt, AttemptEvent, UserAnswer
 from attempts.scoring import (
     MarkingRule,
     Outcome,
@@ -173,7 +173,7 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
     _check_may_start(user=user, exam=exam, now=now)
     # The next number follows every attempt; the limit counts those not forgiven.
     numbers = Attempt.objects.filter(user=user, exam=exam).aggregate(
-        last=Max("attempt_number"), used=Count("pk", filter=Attempt.COUNTS_AGAINST_LIMIT)
+        last=Max("attempt_number"), used=Count("pk", filter=COUNTS_AGAINST_LIMIT)
     )
     if exam.max_attempts is not None and numbers["used"] >= exam.max_attempts:
         # A concurrent start may have taken the last attempt since this one looked for a
