@@ -316,6 +316,14 @@ class ApiClient(models.Model):
             "lms.ApiClient", secret, secret=settings.API_KEY_HASH_KEY, algorithm="sha256"
         ).hexdigest()
 
+    @classmethod
+    def issue(cls, *, user, name: str, expires_at=None) -> tuple["ApiClient", str]:
+        """A new client and its secret (the only time the secret is known)."""
+        client = cls(user=user, name=name, expires_at=expires_at)
+        secret = client.set_new_secret()
+        client.save()
+        return client, secret
+
     def set_new_secret(self) -> str:
         """A fresh client id and secret (to show once); returns the secret."""
         self.client_id = secrets.token_hex(8)

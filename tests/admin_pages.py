@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.models import Attempt, AttemptEvent, UserAnswer
-from lms.models import Course, Enrollment, Subject, User
+from lms.models import ApiClient, Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -94,5 +94,6 @@ def one_of_each():
         Attempt: attempt,
         UserAnswer: answer,
         AttemptEvent: event,
+        ApiClient: ApiClient.issue(user=instructor, name="HR sync")[0],
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})
