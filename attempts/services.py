@@ -652,6 +652,32 @@ def attempt_forgive(*, attempt: Attempt, actor, now: datetime | None = None) -> 
     return attempt
 
 
+@transaction.atomic
+def attempts_forgive(*, attempt_ids: Iterable[int], actor, now: datetime | None = None) -> int:
+    """Forgive, in one go, those of the given attempts that ``actor`` reviews, finished and not
+    yet forgiven (the others are left alone): one UPDATE and one INSERT of events, whatever
+    their number. Returns how many were forgiven."""
+    now = _now(now)
+    rows = list(
+        Attempt.objects.select_for_update()
+        .reviewable_by(actor)
+        .finished()
+        .filter(pk__in=list(attempt_ids), forgiven_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "state", "score")
+    )
+    Attempt.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(forgiven_at=now)
+    record(
+        *(
+            event(
+                pk, Kind.FORGIVEN, before=(state, score), after=(state, score), now=now, actor=actor
+            )
+            for pk, state, score in rows
+        )
+    )
+    return len(rows)
+
+
 # ---------------------------------------------------------------------- shared machinery
 
 
@@ -791,6 +817,7 @@ __all__ = [
     "attempt_submit",
     "attempts_finalize",
     "attempts_finalize_overdue",
+    "attempts_forgive",
     "attempts_rescore",
     "exam_rescore",
     "record",
