@@ -95,12 +95,14 @@ def test_an_attempt_with_every_value_checked_by_hand(fetch, admin_key, kit, mark
     questions = {q["questionId"]: q for q in row["questions"]}
     multiple = questions[str(kit.eq["multiple"].question.uuid)]
     assert multiple["type"] == "selectBoxes"
-    assert multiple["isSelectBoxes"] and multiple["mustSelectAllCorrectChoices"]
+    assert multiple["isSelectBoxes"] is True
+    assert multiple["mustSelectAllCorrectChoices"] is True
     assert [c["correct"] for c in multiple["choices"]] == [True, True, True, False]
     assert multiple["selectedChoice"]["id"] == kit.choices["multiple"][0].pk
     assert multiple["gradedAsCorrect"] is False  # partly correct
     essay_q = questions[str(kit.eq["essay"].question.uuid)]
-    assert essay_q["isEssay"] and essay_q["isOpenEndedOrEssay"]
+    assert essay_q["isEssay"] is True
+    assert essay_q["isOpenEndedOrEssay"] is True
     assert essay_q["openEndedResponse"] == "Light bends."
     assert essay_q["selectedChoice"] is None
     assert essay_q["selectedChoiceOrNoChoiceAvailable"] is True
@@ -114,9 +116,8 @@ def _keys(node, prefix=""):
         found.add(name)
         if isinstance(value, dict) and key != "selectedChoice":
             found |= _keys(value, f"{name}.")
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            if key != "choices":
-                found |= _keys(value[0], f"{name}[].")
+        elif isinstance(value, list) and value and isinstance(value[0], dict) and key != "choices":
+            found |= _keys(value[0], f"{name}[].")
     return found
 
 
@@ -248,16 +249,16 @@ def test_a_cursor_walk_sees_each_attempt_once_while_the_table_grows(fetch, admin
         assert page["pageInfo"]["total"] == 4
         seen += [row["id"] for row in page["assessmentAttempts"]]
         if step < 2:
-            for n in range(2):
-                arrived.append(
-                    AttemptFactory(
-                        user=kit.learner,
-                        exam=kit.exam,
-                        attempt_number=10 + 2 * step + n,
-                        state=Attempt.State.COMPLETED,
-                        started_at=NOW + timedelta(days=10 + step, minutes=n),
-                    )
+            arrived += [
+                AttemptFactory(
+                    user=kit.learner,
+                    exam=kit.exam,
+                    attempt_number=10 + 2 * step + n,
+                    state=Attempt.State.COMPLETED,
+                    started_at=NOW + timedelta(days=10 + step, minutes=n),
                 )
+                for n in range(2)
+            ]
         cursor = page["pageInfo"]["cursor"]
         if not page["pageInfo"]["hasMore"]:
             assert cursor is None
