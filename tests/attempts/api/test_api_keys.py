@@ -6,8 +6,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
