@@ -41,9 +41,9 @@ from werkzeug.test import Client
 
 from assessments.models import Exam, Question
 from attempts import services
-from attempts.models import Attempt, UserAnswer
 from attempts.api.thoughtindustries import filters as ti_filters
 from attempts.api.thoughtindustries import pagination as ti_pagination
+from attempts.models import Attempt, UserAnswer
 from lms.models import ApiClient, Course, User
 from lms.wsgi import application
 from tests import play
