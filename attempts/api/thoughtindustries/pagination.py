@@ -70,7 +70,9 @@ def paginate(queryset, params: dict, *, account_id: int):
     if "cursor" in params:
         started_at, pk, total = decode_cursor(params["cursor"], fingerprint=fingerprint)
         after = Q(started_at__gt=started_at) | Q(started_at=started_at, pk__gt=pk)
-        window = ordered.filter(after)[: per_page + 1]
+        # The redundant bound lets the database start its index scan at the cursor instead
+        # of filtering every earlier row: a deep page costs what the first one does.
+        window = ordered.filter(after, started_at__gte=started_at)[: per_page + 1]
     else:
         page = params.get("page", 1)
         if page == 1:

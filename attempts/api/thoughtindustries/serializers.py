@@ -39,24 +39,24 @@ def _choice(choice) -> dict:
 
 def _response(answer: UserAnswer) -> str:
     """The learner's answer as text: the chosen options, the number or the text typed."""
-    question = answer.exam_question.question
+    question = answer.question
     if question.type in CHOICE_KINDS:
-        return "; ".join(choice.text_html for choice in answer.selected_choices.all())
+        return "; ".join(choice.text_html for choice in answer.chosen)
     if question.type == Question.Type.NUMERIC:
         return "" if answer.numeric_response is None else f"{answer.numeric_response.normalize():f}"
     return answer.text_response
 
 
-def _question(answer: UserAnswer) -> dict:
-    question = answer.exam_question.question
+def _question(answer: UserAnswer, response: str) -> dict:
+    question = answer.question
     kind = question.type
-    selected = list(answer.selected_choices.all())
+    selected = answer.chosen
     has_choices = kind in CHOICE_KINDS
     return {
         "questionId": str(question.uuid),
         "body": question.text_html,
         "openEndedResponse": answer.text_response if kind == Question.Type.ESSAY else "",
-        "response": _response(answer),
+        "response": response,
         "selectedChoice": _choice(selected[0]) if selected else None,
         "type": labels.QUESTION_TYPE[kind],
         "questionType": labels.QUESTION_TYPE[kind],
@@ -81,11 +81,11 @@ def _question(answer: UserAnswer) -> dict:
     }
 
 
-def _answer(attempt: Attempt, answer: UserAnswer) -> dict:
+def _answer(attempt: Attempt, answer: UserAnswer, response: str) -> dict:
     return {
         "id": answer_uuid(attempt, answer),
-        "question": answer.exam_question.question.text_html,
-        "answer": _response(answer),
+        "question": answer.question.text_html,
+        "answer": response,
         "correct": answer.result == UserAnswer.Result.CORRECT,
         # Marked by the rules alone, not by an instructor's hand.
         "hasDefaultGrade": answer.evaluated_marks is None,
@@ -131,6 +131,7 @@ def _topic(exam) -> dict:
 def attempt_data(attempt: Attempt, *, now) -> dict:
     exam, course = attempt.exam, attempt.exam.course
     taken = attempt.time_taken(now)
+    responses = [(answer, _response(answer)) for answer in attempt.page_answers]
     changes = [attempt.started_at, attempt.last_answer_at, attempt.completed_at]
     return {
         "id": attempt.uuid,
@@ -140,7 +141,7 @@ def attempt_data(attempt: Attempt, *, now) -> dict:
             "title": exam.title,
             "minPassingPercent": _number(exam.pass_percentage),
         },
-        "answers": [_answer(attempt, answer) for answer in attempt.page_answers],
+        "answers": [_answer(attempt, answer, response) for answer, response in responses],
         "course": _course(course),
         "courseId": course.uuid,
         "user": _user(attempt.user),
@@ -155,7 +156,7 @@ def attempt_data(attempt: Attempt, *, now) -> dict:
         "grade": _number(attempt.percentage),
         "originalGrade": _number(attempt.original_percentage),
         "passed": attempt.passed,
-        "questions": [_question(answer) for answer in attempt.page_answers],
+        "questions": [_question(answer, response) for answer, response in responses],
         "topicType": labels.ASSESSMENT_TYPE,
         "forgiven": attempt.forgiven_at is not None,
         "topic": _topic(exam),

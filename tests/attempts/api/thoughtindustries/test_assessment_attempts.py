@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from attempts import services
 from attempts.api.thoughtindustries import seed_keys
+from attempts.api.thoughtindustries.serializers import TiAssessmentAttemptSerializer
 from attempts.models import Attempt, UserAnswer
 from tests.attempts.api.thoughtindustries.conftest import key_for
 from tests.factories import AttemptFactory, CourseFactory, ExamFactory
@@ -127,6 +128,23 @@ def test_every_key_provided_is_sent_and_none_other(fetch, admin_key, marked):
     (row,) = listed(fetch(admin_key))["assessmentAttempts"]
     provided = {k for k, source in seed_keys.SOURCES.items() if source != seed_keys.NOT_PROVIDED}
     assert _keys(row) == provided
+
+
+def test_the_documented_serializers_declare_exactly_the_keys_sent(fetch, admin_key, marked):
+    """The view sends ``attempt_data``'s dicts; the serializers document them (schemathesis
+    checks the types): the same keys at every level."""
+
+    def declared(serializer, prefix=""):
+        found = set()
+        for name, field in serializer.fields.items():
+            found.add(f"{prefix}{name}")
+            child = getattr(field, "child", field)
+            if hasattr(child, "fields") and name not in ("selectedChoice", "choices"):
+                found |= declared(child, f"{prefix}{name}{'[].' if child is not field else '.'}")
+        return found
+
+    (row,) = listed(fetch(admin_key))["assessmentAttempts"]
+    assert declared(TiAssessmentAttemptSerializer()) == _keys(row)
 
 
 def test_the_schema_description_carries_the_mapping_table():
@@ -337,9 +355,9 @@ def test_a_page_costs_the_same_queries_at_1_and_100_rows(
     _attempts(kit, n)
     with django_assert_num_queries(9):
         # API client and its user; its last_used_at (first use); count (first page); the page
-        # (attempts, learner, exam, course, last event); answers with their questions; their
-        # selected choices; the questions' choices; the exams' questions; the courses'
-        # instructors.
+        # (attempts, learner, exam, course, last event); the exams' questions with their bank
+        # questions; those questions' choices; the selected choices (id pairs); the answers;
+        # the courses' instructors.
         page = listed(fetch(admin_key, perPage=100))
     assert len(page["assessmentAttempts"]) == n
     assert all(len(row["answers"]) == 6 for row in page["assessmentAttempts"])
