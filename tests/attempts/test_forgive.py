@@ -1,15 +1,18 @@
 """Forgiving an attempt: an event, off the retake limit, reviewers only; from the page and
 the admin. And ``original_percentage``, kept from the first finish."""
 
+import importlib
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from attempts import services
 from attempts.errors import AttemptLimitError, ConflictError, NotAllowedError
 from attempts.models import Attempt, AttemptEvent, UserAnswer
+from lms import access
 from tests.admin_pages import url
 from tests.factories import UserFactory
 from tests.play import NOW
@@ -106,3 +109,30 @@ def test_original_percentage_is_kept_from_the_first_finish(kit):
     services.answer_evaluate(answer=essay, evaluator=kit.instructor, marks=Decimal("4"))
     stored = Attempt.objects.get(pk=attempt.pk)
     assert (stored.percentage, stored.original_percentage) == (Decimal("33.33"), Decimal("16.67"))
+
+
+def test_forgiving_hides_the_key_again_until_the_last_attempt(kit):
+    """Results wait for the last attempt: a forgiven attempt frees one, so the learner who may
+    retake no longer sees the key (lms.access.learner_sees_results counts as the limit does)."""
+
+    kit.exam.max_attempts = 1
+    kit.exam.review_policy = kit.exam.ReviewPolicy.AFTER_LAST_ATTEMPT
+    kit.exam.save()
+    attempt = finished(kit)
+    now = NOW + timedelta(hours=1)  # the exam is still open
+    assert access.learner_sees_results(kit.learner, Attempt.objects.get(pk=attempt.pk), now=now)
+    services.attempt_forgive(attempt=attempt, actor=kit.instructor)
+    assert not access.learner_sees_results(kit.learner, Attempt.objects.get(pk=attempt.pk), now=now)
+
+
+def test_the_migration_fills_the_original_percentage_of_finished_attempts(kit):
+    """Attempts finished before the field existed take their percentage; running ones none."""
+
+    migration = importlib.import_module("attempts.migrations.0005_original_grade_and_forgiven")
+    done = finished(kit)
+    running = kit.start(kit.enrol("bob"))
+    Attempt.objects.filter(pk=done.pk).update(percentage=Decimal("41.50"))
+    Attempt.objects.update(original_percentage=None)
+    migration.fill_original_percentage(apps, None)
+    stored = dict(Attempt.objects.values_list("pk", "original_percentage"))
+    assert stored == {done.pk: Decimal("41.50"), running.pk: None}
