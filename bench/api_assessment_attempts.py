@@ -33,6 +33,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from attempts.api.thoughtindustries import filters, pagination  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
 from lms import access  # noqa: E402
 from lms.models import ApiClient, User  # noqa: E402
@@ -78,9 +79,16 @@ def main():
             f"median of {args.repeat} runs, {per_page} attempts a page"
         )
         print(f"{'case':34} {'queries':>7} {'API ms':>9} {'SQL ms':>9} {'ratio':>7}")
+        # A cursor near the end of the table: keyset pages cost the same at any depth.
+        listed = Attempt.objects.exclude(state=Attempt.State.NOT_STARTED)
+        deep = listed.order_by("-started_at", "-id")[50 * per_page]
+        deep_cursor = pagination.encode_cursor(
+            last=deep, total=first["pageInfo"]["total"], fingerprint=filters.fingerprint({})
+        )
         cases = [
             ("first page (counts the total)", {"perPage": per_page}),
             ("next page by cursor (no count)", middle),
+            ("cursor 50 pages before the end", {"perPage": per_page, "cursor": deep_cursor}),
             ("offset page 20 (cached total)", {"perPage": per_page, "page": 20}),
         ]
         for name, query in cases:
