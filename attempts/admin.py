@@ -128,7 +128,7 @@ class AttemptAdmin(ReadOnlyAdmin):
     search_help_text = "Exact username or email of the learner."
     show_full_result_count = False  # no second COUNT(*) over the whole table
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
-    actions = ("finalize_now", "rescore")
+    actions = ("finalize_now", "rescore", "forgive")
     fieldsets = (
         (
             None,
@@ -186,6 +186,19 @@ class AttemptAdmin(ReadOnlyAdmin):
             now=timezone.now(),
         )
         self.message_user(request, f"Rescored {done} finished attempt(s).", messages.SUCCESS)
+
+    @admin.action(description="Forgive selected finished attempts (off the retake limit)")
+    def forgive(self, request, queryset):
+        done = services.attempts_forgive(
+            attempt_ids=queryset.values_list("pk", flat=True), actor=request.user
+        )
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            f"Forgave {done} attempt(s)"
+            + (f"; {skipped} running or already forgiven were left." if skipped else "."),
+            messages.SUCCESS if done else messages.WARNING,
+        )
 
     def get_queryset(self, request):
         # The one visibility rule, shared with the API and the instructor pages. Joined

@@ -18,6 +18,11 @@ from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
 from attempts.scoring import Outcome
 from lms import access
 
+# The attempts that count against the exam's retake limit (``max_attempts``): every one but
+# those forgiven. The one definition, for starting an attempt (attempts.services) and for the
+# review policy that waits for the last attempt (lms.access, through the queryset).
+COUNTS_AGAINST_LIMIT = Q(forgiven_at__isnull=True)
+
 
 class AttemptQuerySet(models.QuerySet):
     def reviewable_by(self, user):
@@ -34,6 +39,10 @@ class AttemptQuerySet(models.QuerySet):
 
     def completed(self):
         return self.filter(state=Attempt.State.COMPLETED)
+
+    def counting_against_limit(self):
+        """The attempts that use up the exam's ``max_attempts`` (``COUNTS_AGAINST_LIMIT``)."""
+        return self.filter(COUNTS_AGAINST_LIMIT)
 
     def finished(self):
         """Completed or pending evaluation: the attempts that have a stored result."""
@@ -133,6 +142,15 @@ class Attempt(models.Model):
     # (chosen by exam.rank_policy); rank and percentile count only these rows, through a
     # partial index on (exam, score).
     counts_for_rank = models.BooleanField(default=False)
+    # The percentage the attempt had when it was first finished (submitted or finalized;
+    # essays still awaiting marks count 0 then), before any rescore or essay mark moved it.
+    # Written once by attempts.services and never overwritten; None until then.
+    original_percentage = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, editable=False
+    )
+    # When a reviewer forgave the attempt (attempts.services.attempt_forgive): it stays in
+    # lists and statistics, but no longer uses up one of the exam's max_attempts.
+    forgiven_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AttemptQuerySet.as_manager()
 
@@ -334,6 +352,7 @@ class AttemptEvent(models.Model):
         EVALUATED = "evaluated", "Essay evaluated"
         RESCORED = "rescored", "Rescored"  # after a change of marks or key
         IMPORTED = "imported", "Imported"  # written finished, in bulk (seed_demo --attempts)
+        FORGIVEN = "forgiven", "Forgiven"  # by a reviewer: no longer counts against the limit
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

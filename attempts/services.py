@@ -45,7 +45,7 @@ from attempts.marking import (
     stored_responses,
     stored_results,
 )
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import COUNTS_AGAINST_LIMIT, Attempt, AttemptEvent, UserAnswer
 from attempts.scoring import (
     MarkingRule,
     Outcome,
@@ -180,8 +180,11 @@ def attempt_start(
 def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id) -> Attempt:
     """A new attempt, numbered after the learner's others, running or opened."""
     _check_may_start(user=user, exam=exam, now=now)
-    used = Attempt.objects.filter(user=user, exam=exam).aggregate(n=Max("attempt_number"))["n"]
-    if exam.max_attempts is not None and (used or 0) >= exam.max_attempts:
+    # The next number follows every attempt; the limit counts those not forgiven.
+    numbers = Attempt.objects.filter(user=user, exam=exam).aggregate(
+        last=Max("attempt_number"), used=Count("pk", filter=COUNTS_AGAINST_LIMIT)
+    )
+    if exam.max_attempts is not None and numbers["used"] >= exam.max_attempts:
         # A concurrent start may have taken the last attempt since this one looked for a
         # running attempt: that attempt is the caller's to resume, not a refusal.
         winner = _waiting(user=user, exam=exam)
@@ -195,7 +198,7 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
     attempt = Attempt(
         user=user,
         exam=exam,
-        attempt_number=(used or 0) + 1,
+        attempt_number=(numbers["last"] or 0) + 1,
         state=state,
         started_at=now,
         last_started_at=now if running else None,
@@ -556,7 +559,7 @@ def attempt_submit_answers(
     mine = list(
         Attempt.objects.filter(user=user, exam=exam)
         .order_by("state", "-attempt_number")
-        .values_list("pk", "state", "attempt_number", "deadline_at")
+        .values_list("pk", "state", "attempt_number", "deadline_at", "forgiven_at")
     )
     marking = exam_marking(exam.pk)
     responses = _given_responses(marking, answers)
@@ -565,12 +568,14 @@ def attempt_submit_answers(
         return _submit_waiting(
             waiting[0], user=user, exam=exam, marking=marking, responses=responses, now=now
         )
-    used = max((number for _, _, number, _ in mine), default=0)
+    last = max((row[2] for row in mine), default=0)
+    # Forgiven attempts keep their number but no longer use up the limit (COUNTS_AGAINST_LIMIT).
+    used = sum(1 for row in mine if row[4] is None)
     if exam.max_attempts is not None and used >= exam.max_attempts:
         raise AttemptLimitError(
             f"You have used all {exam.max_attempts} attempts allowed for “{exam.title}”.",
             limit=exam.max_attempts,
-            used=len(mine),
+            used=used,
         )
     marked = {pk: score_answer(rule, responses.get(pk)) for pk, rule in marking.rules.items()}
     total = summarise(
@@ -579,7 +584,7 @@ def attempt_submit_answers(
     attempt = Attempt(
         user=user,
         exam=exam,
-        attempt_number=used + 1,
+        attempt_number=last + 1,
         state=Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED,
         started_at=now,
         last_started_at=now,
@@ -595,6 +600,8 @@ def attempt_submit_answers(
         score=total.score,
         max_score=total.max_score,
         percentage=total.percentage,
+        # Its first completion (``score_attempts`` writes it the same way for the others).
+        original_percentage=total.percentage,
         passed=None if total.pending else total.passed,
     )
     try:
@@ -622,7 +629,7 @@ def attempt_submit_answers(
 
 def _submit_waiting(row, *, user, exam: Exam, marking: ExamMarking, responses, now) -> Submission:
     """Submit the learner's running (or opened) attempt with the given answers."""
-    pk, state, _, deadline_at = row
+    pk, state, _, deadline_at, _ = row
     if state == Attempt.State.NOT_STARTED:
         deadline_at = now + exam.duration if exam.duration else None
         Attempt.objects.filter(pk=pk).update(
@@ -887,6 +894,57 @@ def attempts_rescore(*, attempt_ids: Iterable[int], actor=None, now: datetime | 
     return len(rows)
 
 
+# -------------------------------------------------------------------------------- forgive
+
+
+@transaction.atomic
+def attempt_forgive(*, attempt: Attempt, actor, now: datetime | None = None) -> Attempt:
+    """A reviewer of the attempt forgives it: it keeps its answers and result, but no longer
+    uses up one of the exam's ``max_attempts`` (``Attempt.COUNTS_AGAINST_LIMIT``), so the
+    learner may take one more. Only finished attempts (a running one is still the learner's
+    to submit). Forgiving twice changes nothing and records no second event.
+    """
+    now = _now(now)
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if not access.can_review_attempt(actor, attempt):
+        raise NotAllowedError("Only an instructor of this course can forgive its attempts.")
+    if not attempt.is_finished:
+        raise ConflictError("Only a submitted attempt can be forgiven.")
+    if attempt.forgiven_at is not None:
+        return attempt
+    Attempt.objects.filter(pk=attempt.pk).update(forgiven_at=now)
+    attempt.forgiven_at = now
+    state = (attempt.state, attempt.score)
+    record(event(attempt.pk, Kind.FORGIVEN, before=state, after=state, now=now, actor=actor))
+    return attempt
+
+
+@transaction.atomic
+def attempts_forgive(*, attempt_ids: Iterable[int], actor, now: datetime | None = None) -> int:
+    """Forgive, in one go, those of the given attempts that ``actor`` reviews, finished and not
+    yet forgiven (the others are left alone): one UPDATE and one INSERT of events, whatever
+    their number. Returns how many were forgiven."""
+    now = _now(now)
+    rows = list(
+        Attempt.objects.select_for_update()
+        .reviewable_by(actor)
+        .finished()
+        .filter(pk__in=list(attempt_ids), forgiven_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "state", "score")
+    )
+    Attempt.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(forgiven_at=now)
+    record(
+        *(
+            event(
+                pk, Kind.FORGIVEN, before=(state, score), after=(state, score), now=now, actor=actor
+            )
+            for pk, state, score in rows
+        )
+    )
+    return len(rows)
+
+
 # ---------------------------------------------------------------------- shared machinery
 
 
@@ -925,7 +983,7 @@ def score_attempts(
     )
     answers = stored_responses(attempt_ids)
     attempts = Attempt.objects.filter(pk__in=attempt_ids).only(
-        "pk", "state", "completed_at", *Attempt.RESULT_FIELDS
+        "pk", "state", "completed_at", "original_percentage", *Attempt.RESULT_FIELDS
     )
     changed, missing, finished, events = [], [], [], []
     for attempt in attempts:
@@ -968,8 +1026,11 @@ def score_attempts(
         attempt.max_score = total.max_score
         attempt.percentage = total.percentage
         attempt.passed = None if total.pending else total.passed
+        first_finish = attempt.original_percentage is None
+        if first_finish:  # kept for good: later rescores and essay marks leave it
+            attempt.original_percentage = total.percentage
         moved = was_running or before != [getattr(attempt, name) for name in RESULT_FIELDS]
-        if moved:
+        if moved or first_finish:
             finished.append(attempt)
         if moved or always_record:
             events.append(
@@ -985,7 +1046,8 @@ def score_attempts(
             )
     UserAnswer.objects.bulk_create(missing, batch_size=1000)
     UserAnswer.objects.bulk_update(changed, ["result", "marks_awarded"], batch_size=500)
-    Attempt.objects.bulk_update(finished, RESULT_FIELDS, batch_size=500)
+    # ``original_percentage`` is written as loaded, except on a first finish.
+    Attempt.objects.bulk_update(finished, [*RESULT_FIELDS, "original_percentage"], batch_size=500)
     record(*events)
 
 
@@ -1015,6 +1077,7 @@ def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None
 __all__ = [
     "DEADLINE_GRACE",
     "answer_evaluate",
+    "attempt_forgive",
     "attempt_open",
     "attempt_save_answer",
     "attempt_start",
@@ -1022,6 +1085,7 @@ __all__ = [
     "attempt_submit_answers",
     "attempts_finalize",
     "attempts_finalize_overdue",
+    "attempts_forgive",
     "attempts_rescore",
     "exam_rescore",
     "record",

@@ -234,7 +234,8 @@ def learner_review(user, attempt, *, now) -> str | None:
     exam = attempt.exam
     used = attempt.attempt_number
     if exam.review_policy == exam.ReviewPolicy.AFTER_LAST_ATTEMPT and exam.max_attempts:
-        used = type(attempt).objects.filter(user_id=user.pk, exam_id=exam.pk).count()
+        attempts = type(attempt).objects.filter(user_id=user.pk, exam_id=exam.pk)
+        used = attempts.counting_against_limit().count()
     if not exam.results_released(now=now, attempts_used=used):
         return exam.ReviewContent.SCORE
     return exam.review_content

@@ -1,12 +1,13 @@
-"""Admin for users, courses, enrollments and the subject tree."""
+"""Admin for users, courses, enrollments, the subject tree and API clients."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F
+from django.utils import timezone
 
 from lms import access
-from lms.models import Course, Enrollment, Subject, User
+from lms.models import ApiClient, Course, Enrollment, Subject, User
 
 
 @admin.register(User)
@@ -108,3 +109,43 @@ class SubjectAdmin(admin.ModelAdmin):
         changelist = super().get_changelist_instance(request)
         Subject.objects.attach_full_paths(changelist.result_list)
         return changelist
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """An integration's key. The full key is shown once, in the message after the client is
+    added (only its hash is stored); afterwards the list shows the public client id and the
+    last use. Revoking is an action: a revoked key is refused at once and for good."""
+
+    list_display = ("name", "client_id", "user", "created_at", "expires_at", "revoked_at")
+    list_display += ("last_used_at",)
+    list_select_related = ("user",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "=client_id", "user__username")
+    autocomplete_fields = ("user",)
+    fields = ("name", "user", "expires_at", "client_id", "created_at", "revoked_at")
+    fields += ("last_used_at",)
+    readonly_fields = ("client_id", "created_at", "revoked_at", "last_used_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Whom a key acts for is fixed once it exists: a new account needs a new key.
+        return (*self.readonly_fields, "user") if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        secret = obj.set_new_secret()
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            f"The API key of “{obj.name}”, shown this once (only its hash is kept): "
+            f"{obj.api_key(secret)}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} API key(s).")

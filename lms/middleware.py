@@ -27,13 +27,15 @@ except ImportError:  # pragma: no cover - SQLite-only installs
 logger = logging.getLogger("django.request")
 
 API_PREFIX = "/api/"
+# Contracts served at their clients' own paths (Thought Industries' /incoming/v2/...).
+API_PREFIXES = (API_PREFIX, "/incoming/")
 # What "the database is not there" looks like from a view.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_SECONDS = 30
 
 
 def is_api(request) -> bool:
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith(API_PREFIXES)
 
 
 def error_response(request, status: int, detail: str, template: str | None = None):

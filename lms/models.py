@@ -1,5 +1,7 @@
 """Shared LMS entities: users, courses, enrollments and the subject tree."""
 
+import hmac
+import secrets
 import uuid
 
 from django.conf import settings
@@ -295,3 +297,84 @@ class Subject(models.Model):
         if not hasattr(self, "_full_path"):
             Subject.objects.attach_full_paths([self])
         return self._full_path
+
+
+class ApiClient(models.Model):
+    """An integration's credentials: it acts for ``user``, so ``lms.access`` decides what it
+    sees (an admin's client everything, an instructor's client that instructor's courses).
+
+    The key a client sends is ``lmsk_<client_id>.<secret>``: the ``client_id`` finds the row
+    (a unique index), and the secret is checked against ``secret_hash``, an HMAC-SHA256 of
+    it under ``settings.API_KEY_HASH_KEY``. A secret of 256 random bits needs no slow
+    password hasher (nobody can guess it from its hash), and a keyed hash makes a copy of
+    the table useless without the server's key; checking costs a few microseconds. The
+    secret itself is never stored: it is shown once, when the client is created.
+    """
+
+    KEY_PREFIX = "lmsk_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_clients")
+    name = models.CharField(max_length=100, help_text="What the key is for, e.g. “HR sync”.")
+    # Public: the first part of every key, and what the admin lists.
+    client_id = models.CharField(max_length=32, unique=True, editable=False)
+    # HMAC-SHA256 (hex) of the secret; see the class docstring.
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # None: the key never expires.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written at most once a minute (attempts.api.authentication), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API client"
+
+    def __str__(self):
+        return f"{self.name} ({self.client_id})"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return salted_hmac(
+            "lms.ApiClient", secret, secret=settings.API_KEY_HASH_KEY, algorithm="sha256"
+        ).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name: str, expires_at=None) -> tuple["ApiClient", str]:
+        """A new client and its secret (the only time the secret is known)."""
+        client = cls(user=user, name=name, expires_at=expires_at)
+        secret = client.set_new_secret()
+        client.save()
+        return client, secret
+
+    def set_new_secret(self) -> str:
+        """A fresh client id and secret (to show once); returns the secret."""
+        self.client_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        self.secret_hash = self.hash_secret(secret)
+        return secret
+
+    def api_key(self, secret: str) -> str:
+        """What an ``Authorization: Bearer`` header carries."""
+        return f"{self.KEY_PREFIX}{self.client_id}.{secret}"
+
+    @classmethod
+    def split_key(cls, key: str) -> tuple[str, str] | None:
+        """``(client_id, secret)`` of a key of ours, else None."""
+        if not key.startswith(cls.KEY_PREFIX):
+            return None
+        client_id, dot, secret = key.removeprefix(cls.KEY_PREFIX).partition(".")
+        return (client_id, secret) if dot and client_id and secret else None
+
+    def secret_matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.secret_hash, self.hash_secret(secret))
+
+    def refusal(self, now) -> str | None:
+        """Why this client may not call the API now, or None."""
+        if self.revoked_at is not None:
+            return "This API key has been revoked."
+        if self.expires_at is not None and now >= self.expires_at:
+            return "This API key has expired."
+        if not self.user.is_active:
+            return "The account of this API key is inactive."
+        return None

@@ -289,6 +289,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the question kinds wherever a contract shows them by our own words.
+    "ENUM_NAME_OVERRIDES": {"QuestionTypeEnum": "assessments.models.Question.Type"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",  # drf-spectacular's default
         "attempts.api.schema.describe_contract_tags",
@@ -392,3 +394,15 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # default cache: per process with the local-memory cache, shared once CACHES names Redis.
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
 PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+
+
+# --- API clients and keys (lms.models.ApiClient, attempts.api.authentication) -------------
+# The server-side key of the HMAC that stores each API secret. Defaults to SECRET_KEY; set it
+# on its own so that rotating SECRET_KEY does not invalidate every integration's key.
+API_KEY_HASH_KEY = env.str("API_KEY_HASH_KEY", default=SECRET_KEY)
+# Requests per API client (attempts.api.throttling), counted in the default cache: one
+# process's memory with LocMemCache, shared by all once CACHES names Redis.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["attempts.api.throttling.ApiClientRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "api_client": env.str("API_CLIENT_THROTTLE_RATE", default="1200/min")
+}

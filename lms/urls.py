@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("attempts.web.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("lms.api_urls")),
+    # Contracts whose clients know a path of their own, outside /api/.
+    path("", include("attempts.api.thoughtindustries.urls")),
 ]
 
 # Under /api/ a JSON body; a lost database a 503 (lms.middleware).

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
-from lms.models import Course, Enrollment, Subject, User
+from lms.models import ApiClient, Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -97,5 +97,6 @@ def one_of_each():
         IdempotencyKey: IdempotencyKey.objects.create(
             user=alice, key="retry-1", fingerprint="0" * 64, response_status=201
         ),
+        ApiClient: ApiClient.issue(user=instructor, name="HR sync")[0],
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})

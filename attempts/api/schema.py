@@ -51,6 +51,22 @@ class PrefixedJWTScheme(OpenApiAuthenticationExtension):
         }
 
 
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """An integration's API key (``attempts.api.authentication.ApiKeyAuthentication``)."""
+
+    target_class = "attempts.api.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Bearer lmsk_<client_id>.<secret>`: an API client's key, shown "
+            "once when an admin creates the client (Django admin, or "
+            "`manage.py create_api_key`).",
+        }
+
+
 # ------------------------------------------------------------------- one tag per contract
 
 CONTRACT_TAGS: dict[str, str] = {}

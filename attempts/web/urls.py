@@ -8,6 +8,7 @@ from attempts.web import (
     courses,
     evaluation,
     exam_summary,
+    forgive,
     rescore,
 )
 
@@ -25,6 +26,9 @@ urlpatterns = [
     ),
     path("exams/<int:exam_id>/rescore/", rescore.ExamRescoreView.as_view(), name="exam-rescore"),
     path("attempts/<int:pk>/", attempt_detail.AttemptDetailView.as_view(), name="attempt-detail"),
+    path(
+        "attempts/<int:pk>/forgive/", forgive.AttemptForgiveView.as_view(), name="attempt-forgive"
+    ),
     path(
         "answers/<int:pk>/evaluate/",
         evaluation.EvaluateAnswerView.as_view(),

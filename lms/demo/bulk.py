@@ -72,6 +72,7 @@ ATTEMPT_COLUMNS = (
     "deadline_at",
     "institute_attempt_id",
     *Attempt.RESULT_FIELDS,
+    "original_percentage",
     "counts_for_rank",
 )
 # One "imported" event per attempt; ids are the database's (nothing refers to them).
@@ -457,6 +458,7 @@ class _BulkGenerator:
                 total.max_score,
                 total.percentage,
                 None if total.pending else total.passed,
+                total.percentage,  # original_percentage: as first finished
                 False,  # counts_for_rank: set per exam by refresh_rank_population afterwards
             )
         )

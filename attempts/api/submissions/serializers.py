@@ -131,7 +131,7 @@ class QuestionSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="`qstn_<alphanumeric>`: send it in a submission.")
     section_id = serializers.CharField(help_text="`sec_<alphanumeric>`.")
     position = serializers.IntegerField(help_text="1 for the first question, in order.")
-    type = serializers.ChoiceField(choices=Question.Type.values)
+    type = serializers.ChoiceField(choices=Question.Type.choices)
     text = serializers.CharField(help_text="Sanitised HTML.")
     choices = ChoiceSerializer(many=True)
     marks = serializers.DecimalField(max_digits=7, decimal_places=2, coerce_to_string=False)
@@ -283,7 +283,7 @@ class QuestionWriteSerializer(serializers.Serializer):
     Choices are for choice types only, numbers for numeric, accepted answers for short text.
     """
 
-    type = serializers.ChoiceField(choices=Question.Type.values)
+    type = serializers.ChoiceField(choices=Question.Type.choices)
     text = serializers.CharField(max_length=50_000, help_text="HTML; sanitised when stored.")
     explanation = serializers.CharField(
         max_length=50_000, required=False, allow_blank=True, default=""

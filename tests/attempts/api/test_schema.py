@@ -1,7 +1,8 @@
 """The served OpenAPI schema, checked against the app by schemathesis (WSGI, no server).
 
 Every operation of ``/api/schema/`` is fuzzed with a real JWT of a staff user (from
-``POST /api/v2.5/auth-token/``): no server error, and the status code, content type and body
+``POST /api/v2.5/auth-token/``), or the staff user's API key on the operations that take only
+keys (Thought Industries' ``/incoming/``): no server error, and the status code, content type and body
 of each response as the schema documents them.
 
 The data (a course with an instructor, an exam of two sections, attempts in every state made
@@ -41,8 +42,10 @@ from werkzeug.test import Client
 
 from assessments.models import Exam, Question
 from attempts import services
+from attempts.api.thoughtindustries import filters as ti_filters
+from attempts.api.thoughtindustries import pagination as ti_pagination
 from attempts.models import Attempt, UserAnswer
-from lms.models import User
+from lms.models import ApiClient, Course, User
 from lms.wsgi import application
 from tests import play
 from tests.factories import (
@@ -219,7 +222,8 @@ def build_api_data():
     attempts = [running, just_started, completed, pending, evaluated, not_started]
     states = {a.state for a in Attempt.objects.filter(pk__in=[a.pk for a in attempts])}
     assert states == set(Attempt.State.values)
-    return {"staff": staff, "attempts": attempts}
+    client, secret = ApiClient.issue(user=staff, name="schemathesis")
+    return {"staff": staff, "attempts": attempts, "api_key": client.api_key(secret)}
 
 
 EXISTING = {"/attempts/": Attempt, "/exams/": Exam, "/users/": User}
@@ -245,10 +249,13 @@ def staff_token(api_data, keep_test_connection):
 
 # Loaded when the module is collected: serving the schema needs no database. (A lazy
 # `schemathesis.pytest.from_fixture` schema fails on pytest 9.2: it sets `Node._nodeid`.)
-# Testpress's operations: the submissions contract has its own data, token header and
-# checks (tests/attempts/api/submissions/test_schema.py).
+# Testpress's and Thought Industries' operations: the submissions contract has its own data,
+# token header and checks (tests/attempts/api/submissions/test_schema.py).
 TESTPRESS_TAG = "Testpress admin API"
-schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, application).include(tag=TESTPRESS_TAG)
+THOUGHT_INDUSTRIES_TAG = "Thought Industries API"
+schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, application).include(
+    tag=[TESTPRESS_TAG, THOUGHT_INDUSTRIES_TAG]
+)
 
 
 @schema.hook
@@ -271,21 +278,37 @@ def operations():
     return [result.ok() for result in schema.get_all_operations()]
 
 
+# Operations whose clients authenticate with an API key only (their paths start so).
+KEY_ONLY_PATHS = ("/incoming/",)
+
+
+@pytest.fixture(scope="module")
+def auth(api_data, staff_token):
+    """``auth(path)``: the staff user's credentials as the operation at ``path`` takes them."""
+
+    def headers(path):
+        if path.startswith(KEY_ONLY_PATHS):
+            return {"Authorization": f"Bearer {api_data['api_key']}"}
+        return {"Authorization": f"JWT {staff_token}"}
+
+    return headers
+
+
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_api_conforms_to_its_schema(case, staff_token):
+def test_api_conforms_to_its_schema(case, auth):
     """No 5xx; every status code, content type and body as documented."""
-    case.call_and_validate(headers={"Authorization": f"JWT {staff_token}"}, checks=CHECKS)
+    case.call_and_validate(headers=auth(case.operation.path), checks=CHECKS)
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_api_has_no_server_error_and_documented_bodies(case, staff_token):
+def test_api_has_no_server_error_and_documented_bodies(case, auth):
     """The same without the status code check: an undocumented 400/401/404 ends the search
     of the test above at its first example, and must hide no 5xx and no body that
     contradicts its documented schema."""
     case.call_and_validate(
-        headers={"Authorization": f"JWT {staff_token}"},
+        headers=auth(case.operation.path),
         checks=[check for check in CHECKS if check is not status_code_conformance],
     )
 
@@ -384,13 +407,27 @@ QUERY_VALUES = {
     "date_1": lambda: [timezone.now().date().isoformat(), "2100-01-01T00:00:00+05:30"],
     "page": lambda: [1],
     "per_page": lambda: [1, 1000],
+    # Thought Industries' parameters.
+    "cursor": lambda: [first_cursor()],
+    "startDate": lambda: ["2000-01-01T00:00:00Z", timezone.now().date().isoformat()],
+    "endDate": lambda: ["2100-01-01T00:00:00+05:30", timezone.now().isoformat()],
+    "courseId": lambda: [str(pk) for pk in Course.objects.values_list("uuid", flat=True)],
+    "userId": lambda: [str(pk) for pk in User.objects.values_list("uuid", flat=True)],
+    "perPage": lambda: [1, ti_filters.MAX_PER_PAGE],
 }
 
 
-def test_list_operations_answer_200_for_each_valid_filter(staff_token):
+def first_cursor():
+    """A cursor after the first listed attempt, as a first page without filters issues it."""
+    first = Attempt.objects.exclude(state=Attempt.State.NOT_STARTED).order_by(*ti_pagination.ORDER)
+    return ti_pagination.encode_cursor(
+        last=first.first(), total=5, fingerprint=ti_filters.fingerprint({})
+    )
+
+
+def test_list_operations_answer_200_for_each_valid_filter(auth):
     """Random query strings mostly get a 400 (``page=0``, ``date_0=xyz``): every valid value
     of each query parameter of the list operations, alone, must answer 200 and conform."""
-    headers = {"Authorization": f"JWT {staff_token}"}
     lists = [op for op in operations() if op.method.upper() == "GET" and "{" not in op.path]
     assert lists, "no list operation in the schema"
     failures = []
@@ -410,6 +447,7 @@ def test_list_operations_answer_200_for_each_valid_filter(staff_token):
                 )
             for value in values:
                 case = operation.Case(query={name: value})
+                headers = auth(operation.path)
                 failures += [
                     (operation.label, *failure) for failure in _failures(case, 200, headers=headers)
                 ]
@@ -422,7 +460,7 @@ def test_paging_parameters_document_the_limits_the_server_enforces():
     found = []
     for path, operations in schema.raw_schema["paths"].items():
         for method, operation in operations.items():
-            if operation["tags"] != [TESTPRESS_TAG]:
+            if operation["tags"] not in ([TESTPRESS_TAG], [THOUGHT_INDUSTRIES_TAG]):
                 continue
             for parameter in operation.get("parameters", []):
                 if parameter["name"] in ("page", "per_page"):
@@ -433,7 +471,9 @@ def test_paging_parameters_document_the_limits_the_server_enforces():
                     assert spec["maximum"] == (
                         2**31 - 1 if parameter["name"] == "page" else 1000
                     ), (path, parameter)
-    assert len(found) == 4, found  # the attempt list and the user answers, two each
+    # The attempt list and the user answers, two each; Thought Industries' page (its page
+    # size is perPage, with its own maximum).
+    assert len(found) == 5, found
 
 
 @pytest.mark.parametrize(
@@ -503,6 +543,7 @@ def test_a_wrong_password_is_a_documented_401(api_data, keep_test_connection):
 CONTRACTS = {
     "Testpress admin API": ("/api/v2.5/", "/api/v3/"),
     "Assessments and submissions API": ("/api/v1/",),
+    "Thought Industries API": ("/incoming/v2/",),
 }
 
 

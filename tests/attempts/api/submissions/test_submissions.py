@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Exam
+from attempts import services
 from attempts.models import Attempt, AttemptEvent, UserAnswer
 from lms.models import Enrollment
 from tests import play
@@ -260,6 +261,31 @@ class TestRefusals:
         assert (body["max_attempts"], body["attempts_used"]) == (2, 2)
         assert "2 attempts" in body["detail"]
         assert Attempt.objects.filter(user=kit.learner).count() == 2
+
+    def test_a_forgiven_attempt_gives_the_learner_one_more(self, open_kit):
+        kit = open_kit
+        Exam.objects.filter(pk=kit.exam.pk).update(max_attempts=1)
+        assert post(kit.learner, kit.exam, sheet(kit, single=[0])).status_code == 201
+        assert post(kit.learner, kit.exam, sheet(kit, single=[0])).status_code == 403
+        services.attempt_forgive(
+            attempt=Attempt.objects.get(user=kit.learner), actor=kit.instructor
+        )
+
+        second = post(kit.learner, kit.exam, sheet(kit, single=[0]))
+
+        assert second.status_code == 201
+        assert second.json()["attempt_number"] == 2  # numbers count every attempt
+        body = self._refused(
+            post(kit.learner, kit.exam, sheet(kit, single=[0])), "attempt-limit-reached"
+        )
+        assert (body["max_attempts"], body["attempts_used"]) == (1, 1)
+
+    def test_the_first_completion_is_kept_as_the_original_grade(self, open_kit):
+        """single right: 4 of 24 marks = 16.67 %, stored as the original percentage too."""
+        kit = open_kit
+        post(kit.learner, kit.exam, sheet(kit, single=[0]))
+        attempt = Attempt.objects.get(user=kit.learner)
+        assert (attempt.percentage, attempt.original_percentage) == (D("16.67"), D("16.67"))
 
     def test_someone_outside_the_course_gets_a_404(self, open_kit, stranger):
         response = post(stranger, open_kit.exam, {"answers": []})
