@@ -8,6 +8,8 @@ page, so nothing is conveyed by the picture alone.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from attempts.statistics.rounding import TENTH, ratio_half_up
+
 # Order and names of the stacked segments: correct / partial / incorrect / unanswered / pending.
 OUTCOME_SEGMENTS = (
     ("correct", "Correct"),
@@ -55,7 +57,7 @@ def stacked_outcomes(rows) -> StackedChart:
     """One horizontal bar per ``(label, counts)``; each bar spans the row's questions.
 
     ``counts`` needs ``correct``, ``partial``, ``incorrect``, ``unanswered``, ``pending`` and
-    ``total`` attributes (``attempts.statistics.OutcomeCounts``). Segment widths are shares of
+    ``total`` attributes (``attempts.statistics.attempt.OutcomeCounts``). Segment widths are shares of
     the bar, so a section of 5 questions and one of 50 are compared by proportion.
     """
     drawn = []
@@ -112,6 +114,6 @@ def histogram(buckets: list[tuple[str, int]]) -> Histogram:
 
 
 def percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+    """``part`` of ``whole`` in percent, 1 place, half-up (``attempts.statistics.rounding``);
+    None of nothing."""
+    return ratio_half_up(100 * part, whole, TENTH)
