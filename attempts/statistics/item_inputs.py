@@ -1,0 +1,219 @@
+"""Loads what the item analysis needs (``attempts.statistics.items``) in a fixed number of
+grouped queries, whatever the number of attempts: histograms, never rows per attempt.
+
+Which attempts (``Which``): the completed attempts of the exam, one per learner chosen as the
+rank policy chooses (first: the lowest attempt number; last: the highest; best: the highest
+score, the earlier attempt on a tie; ``attempts.services.RANK_ORDER``), or all of them. The
+default is the exam's own rank policy, whose attempts carry ``counts_for_rank`` (an indexed
+flag); another policy is picked per learner by a correlated subquery over the
+``(user, exam, attempt_number)`` unique index. Attempts pending evaluation are left out (their
+score is not final) and counted apart.
+
+The queries (:func:`exam_item_analysis`):
+
+1. the exam's questions with their bank question (type, difficulty);
+2. the choices of its choice questions;
+3. attempts pending evaluation (a count) and the chosen attempts' scores grouped (``{X: n}``);
+4. the joint histogram ``{(question, x, X): n}`` over the chosen attempts' answer rows with
+   ``x != 0`` (a zero row adds nothing the score histogram does not already give);
+5. per choice: pickers, the sums of their scores and marks, and how many are in the top 27%
+   (skipped when the exam has no choice question or no attempt was chosen).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+
+from assessments.kinds import QuestionKind
+from assessments.models import AnswerChoice, Exam, ExamQuestion
+from attempts.models import Attempt, UserAnswer
+from attempts.services import RANK_ORDER
+from attempts.statistics.items import (
+    ChoiceInput,
+    ItemAnalysis,
+    QuestionInput,
+    analyse,
+    random_guess_fraction,
+    top_cut,
+)
+
+# Sums over 100k attempts outgrow the 7 digits of a marks column.
+WIDE_MARKS = DecimalField(max_digits=20, decimal_places=2)
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.TRUE_FALSE)
+
+
+class Which:
+    """The ``attempts`` parameter: which finished attempts the statistics use."""
+
+    FIRST = "first"
+    LAST = "last"
+    BEST = "best"
+    ALL = "all"
+    CHOICES = (FIRST, LAST, BEST, ALL)
+    LABELS = {
+        FIRST: "First attempt of each learner",
+        LAST: "Last attempt of each learner",
+        BEST: "Best attempt of each learner",
+        ALL: "All attempts",
+    }
+
+
+def attempts_used(exam: Exam, which: str):
+    """The completed attempts of ``exam`` the statistics use (see the module docstring)."""
+    completed = Attempt.objects.filter(exam_id=exam.pk, state=Attempt.State.COMPLETED)
+    if which == Which.ALL:
+        return completed
+    if which == exam.rank_policy:
+        return completed.filter(counts_for_rank=True)
+    same_learner = Attempt.objects.filter(
+        exam_id=exam.pk, user_id=OuterRef("user_id"), state=Attempt.State.COMPLETED
+    )
+    chosen = same_learner.order_by(*RANK_ORDER[which]).values("pk")[:1]
+    return completed.filter(pk=Subquery(chosen))
+
+
+@dataclass(frozen=True)
+class ExamItemAnalysis:
+    """An item analysis with what it was computed from (pages and the API show both)."""
+
+    exam: Exam
+    which: str
+    generated_at: datetime
+    pending: int  # attempts pending evaluation, left out
+    analysis: ItemAnalysis
+    # exam question id -> {"question_id", "type", "difficulty", "text_html", "choices": [...]}
+    questions: dict
+
+
+def _questions(exam: Exam) -> list[dict]:
+    return list(
+        ExamQuestion.objects.filter(exam_id=exam.pk)
+        .order_by("order", "id")
+        .values(
+            "id",
+            "question_id",
+            "marks",
+            "negative_marks",
+            "is_bonus",
+            "question__type",
+            "question__difficulty",
+            "question__text_html",
+        )
+    )
+
+
+def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> ExamItemAnalysis:
+    """The item analysis of ``exam`` over the attempts ``which`` (default: its rank policy),
+    in at most six queries (see the module docstring)."""
+    which = which or exam.rank_policy
+    placements = _questions(exam)
+    choice_rows = list(
+        AnswerChoice.objects.filter(
+            question__placements__exam_id=exam.pk, question__type__in=CHOICE_KINDS
+        )
+        .order_by("question_id", "order", "id")
+        .values("id", "question_id", "is_correct", "text_html")
+    )
+    pending = Attempt.objects.filter(
+        exam_id=exam.pk, state=Attempt.State.PENDING_EVALUATION
+    ).count()
+    used = attempts_used(exam, which)
+    scores = {
+        row["score"]: row["n"] for row in used.order_by().values("score").annotate(n=Count("pk"))
+    }
+    answers = _answers_used(exam, which, used)
+    cells: dict = {}
+    if scores:
+        grouped = (
+            answers.exclude(marks_awarded=0)
+            .order_by()
+            .values_list("exam_question_id", "marks_awarded", "attempt__score")
+            .annotate(n=Count("pk"))
+        )
+        for eq_id, x, total, n in grouped:
+            cells.setdefault(eq_id, {})[(x, total)] = n
+    picks: dict = {}
+    if scores and choice_rows:
+        cut = top_cut(scores)
+        through = UserAnswer.selected_choices.through
+        picked = (
+            through.objects.filter(useranswer__in=answers.values("pk"))
+            .order_by()
+            .values("answerchoice_id")
+            .annotate(
+                n=Count("pk"),
+                sum_total=Sum("useranswer__attempt__score", output_field=WIDE_MARKS),
+                sum_marks=Sum("useranswer__marks_awarded", output_field=WIDE_MARKS),
+                top=Count("pk", filter=Q(useranswer__attempt__score__gte=cut)),
+            )
+        )
+        picks = {row["answerchoice_id"]: row for row in picked}
+    choices_of: dict = {}
+    for row in choice_rows:
+        choices_of.setdefault(row["question_id"], []).append(row)
+    inputs = []
+    described = {}
+    for slot, q in enumerate(placements, start=1):
+        choices = choices_of.get(q["question_id"], [])
+        inputs.append(
+            QuestionInput(
+                exam_question_id=q["id"],
+                question_id=q["question_id"],
+                slot=slot,
+                max_mark=q["marks"],
+                random_guess=random_guess_fraction(
+                    q["question__type"],
+                    q["marks"],
+                    q["negative_marks"],
+                    [c["is_correct"] for c in choices],
+                ),
+                difficulty=q["question__difficulty"] or None,
+                cells=cells.get(q["id"], {}),
+                choices=tuple(
+                    ChoiceInput(
+                        choice_id=c["id"],
+                        is_correct=c["is_correct"],
+                        count=picks.get(c["id"], {}).get("n", 0),
+                        sum_total=picks.get(c["id"], {}).get("sum_total") or Decimal(0),
+                        sum_marks=picks.get(c["id"], {}).get("sum_marks") or Decimal(0),
+                        top_count=picks.get(c["id"], {}).get("top", 0),
+                    )
+                    for c in choices
+                ),
+            )
+        )
+        described[q["id"]] = {
+            "question_id": q["question_id"],
+            "type": q["question__type"],
+            "difficulty": q["question__difficulty"] or None,
+            "is_bonus": q["is_bonus"],
+            "text_html": q["question__text_html"],
+            "choices": {c["id"]: c["text_html"] for c in choices},
+        }
+    return ExamItemAnalysis(
+        exam=exam,
+        which=which,
+        generated_at=now or timezone.now(),
+        pending=pending,
+        analysis=analyse(scores, inputs),
+        questions=described,
+    )
+
+
+def _answers_used(exam: Exam, which: str, used):
+    """The answer rows of the chosen attempts: a plain join on the attempt's columns for all
+    attempts and the rank policy's, ``attempt IN (the chosen ids)`` for another policy."""
+    if which == Which.ALL:
+        return UserAnswer.objects.filter(
+            attempt__exam_id=exam.pk, attempt__state=Attempt.State.COMPLETED
+        )
+    if which == exam.rank_policy:
+        return UserAnswer.objects.filter(
+            attempt__exam_id=exam.pk,
+            attempt__state=Attempt.State.COMPLETED,
+            attempt__counts_for_rank=True,
+        )
+    return UserAnswer.objects.filter(attempt__in=used.values("pk"))
