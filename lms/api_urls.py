@@ -15,6 +15,7 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("", include("attempts.api.testpress.urls")),
+    path("v1/", include("attempts.api.statistics.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from a URL (?script), not inline: the
     # page then satisfies the Content-Security-Policy without 'unsafe-inline'.

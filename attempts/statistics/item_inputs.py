@@ -20,11 +20,13 @@ The queries (:func:`exam_item_analysis`):
    (skipped when the exam has no choice question or no attempt was chosen).
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from assessments.kinds import QuestionKind
@@ -124,7 +126,7 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
     scores = {
         row["score"]: row["n"] for row in used.order_by().values("score").annotate(n=Count("pk"))
     }
-    answers = _answers_used(exam, which, used)
+    answers = answers_used(exam, which, used)
     cells: dict = {}
     if scores:
         grouped = (
@@ -203,7 +205,7 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
     )
 
 
-def _answers_used(exam: Exam, which: str, used):
+def answers_used(exam: Exam, which: str, used):
     """The answer rows of the chosen attempts: a plain join on the attempt's columns for all
     attempts and the rank policy's, ``attempt IN (the chosen ids)`` for another policy."""
     if which == Which.ALL:
@@ -217,3 +219,38 @@ def _answers_used(exam: Exam, which: str, used):
             attempt__counts_for_rank=True,
         )
     return UserAnswer.objects.filter(attempt__in=used.values("pk"))
+
+
+# How long a computed analysis is kept; its key changes as soon as the data does (below).
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def item_analysis(exam: Exam, which: str | None = None, *, now=None) -> ExamItemAnalysis:
+    """:func:`exam_item_analysis`, kept in Django's cache under a stamp of the data.
+
+    The stamp is one aggregate over the exam's finished attempts (how many completed and
+    pending, the sum of their scores, the latest completion and the highest id) with the
+    exam's rank policy and ``marking_changed_at``: a submit, an evaluation, a rescore that
+    moves a score, a new or deleted attempt or a marking change gives a new key, so the
+    figures are never older than the data they show (``generated_at`` says when they were
+    computed). A change the stamp cannot see is a rescore that moves marks between the
+    questions of an attempt without changing its score: the figures catch up at the next
+    change of any stamped value, or after ``CACHE_SECONDS``.
+    """
+    which = which or exam.rank_policy
+    finished = Q(state__in=Attempt.FINISHED_STATES)
+    stamp = Attempt.objects.filter(exam_id=exam.pk).aggregate(
+        completed=Count("pk", filter=Q(state=Attempt.State.COMPLETED)),
+        pending=Count("pk", filter=Q(state=Attempt.State.PENDING_EVALUATION)),
+        scores=Sum("score", filter=finished, output_field=WIDE_MARKS),
+        last=Max("completed_at", filter=finished),
+        top=Max("pk"),
+    )
+    stamped = (exam.rank_policy, exam.marking_changed_at, *stamp.values())
+    digest = hashlib.sha256(repr(stamped).encode()).hexdigest()
+    key = f"item-analysis:{exam.uuid}:{which}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = exam_item_analysis(exam, which, now=now)
+        cache.set(key, found, CACHE_SECONDS)
+    return found

@@ -117,3 +117,57 @@ def percent(part: int, whole: int) -> Decimal | None:
     """``part`` of ``whole`` in percent, 1 place, half-up (``attempts.statistics.rounding``);
     None of nothing."""
     return ratio_half_up(100 * part, whole, TENTH)
+
+
+@dataclass(frozen=True)
+class ScatterPoint:
+    label: str
+    facility: Decimal
+    discrimination: Decimal
+    x: float
+    y: float
+
+
+SCATTER_HEIGHT = 240
+SCATTER_MARGIN = 30  # room for the axis labels
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """Facility (x, 0 to 100 %) against discrimination index (y, -100 to 100 %)."""
+
+    points: list[ScatterPoint]
+    width: int = WIDTH
+    height: int = SCATTER_HEIGHT
+    margin: int = SCATTER_MARGIN
+
+    @property
+    def zero_y(self) -> float:
+        return self.margin / 2 + (self.height - self.margin) / 2
+
+    @property
+    def right(self) -> int:
+        return self.width - self.margin // 2
+
+    @property
+    def bottom(self) -> float:
+        return self.height - self.margin / 2
+
+
+def scatter(points) -> Scatter:
+    """One dot per ``(label, facility, discrimination index)``; questions missing either
+    figure (None) are left out of the picture (the table lists them)."""
+    span_x = WIDTH - 1.5 * SCATTER_MARGIN
+    span_y = SCATTER_HEIGHT - SCATTER_MARGIN
+    drawn = [
+        ScatterPoint(
+            label=label,
+            facility=facility,
+            discrimination=discrimination,
+            x=round(SCATTER_MARGIN + span_x * float(facility) / 100, 3),
+            y=round(SCATTER_MARGIN / 2 + span_y * (100 - float(discrimination)) / 200, 3),
+        )
+        for label, facility, discrimination in points
+        if facility is not None and discrimination is not None
+    ]
+    return Scatter(points=drawn)

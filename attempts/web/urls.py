@@ -7,6 +7,7 @@ from attempts.web import (
     attempt_list,
     courses,
     evaluation,
+    exam_statistics,
     exam_summary,
     rescore,
 )
@@ -22,6 +23,16 @@ urlpatterns = [
         "exams/<int:exam_id>/summary/",
         exam_summary.ExamSummaryView.as_view(),
         name="exam-summary",
+    ),
+    path(
+        "exams/<int:exam_id>/statistics/",
+        exam_statistics.ExamStatisticsView.as_view(),
+        name="exam-statistics",
+    ),
+    path(
+        "exams/<int:exam_id>/statistics/questions/<int:exam_question_id>/",
+        exam_statistics.QuestionStatisticsView.as_view(),
+        name="exam-question-statistics",
     ),
     path("exams/<int:exam_id>/rescore/", rescore.ExamRescoreView.as_view(), name="exam-rescore"),
     path("attempts/<int:pk>/", attempt_detail.AttemptDetailView.as_view(), name="attempt-detail"),

@@ -243,7 +243,9 @@ class TestOptions:
         a second question. Returns the matrix, the picks and ChoiceInputs."""
         picks = [1, 1, 1, 2, 1, 3, 2, 3, 1, 2]  # choice picked by each attempt
         second = [2, 2, 1, 0, 2, 1, 0, 0, 1, 1]  # the key pickers are the strong ones
-        matrix = [[D(1 if pick == 1 else 0), D(other)] for pick, other in zip(picks, second)]
+        matrix = [
+            [D(1 if pick == 1 else 0), D(other)] for pick, other in zip(picks, second, strict=True)
+        ]
         totals = [sum(row) for row in matrix]
         cut = items.top_cut(Counter(totals))
         choices = [
@@ -251,9 +253,11 @@ class TestOptions:
                 choice_id=c,
                 is_correct=c == 1,
                 count=picks.count(c),
-                sum_total=sum((t for t, p in zip(totals, picks) if p == c), D(0)),
-                sum_marks=sum((row[0] for row, p in zip(matrix, picks) if p == c), D(0)),
-                top_count=sum(1 for t, p in zip(totals, picks) if p == c and t >= cut),
+                sum_total=sum((t for t, p in zip(totals, picks, strict=True) if p == c), D(0)),
+                sum_marks=sum(
+                    (row[0] for row, p in zip(matrix, picks, strict=True) if p == c), D(0)
+                ),
+                top_count=sum(1 for t, p in zip(totals, picks, strict=True) if p == c and t >= cut),
             )
             for c in (1, 2, 3, 4)
         ]
@@ -282,7 +286,9 @@ class TestOptions:
         # Declare choice 2 the key: choice 1 (picked by the strong) now beats it.
         matrix, _, choices = self.options_case()
         swapped = [
-            ChoiceInput(c.choice_id, c.choice_id == 2, c.count, c.sum_total, c.sum_marks, c.top_count)
+            ChoiceInput(
+                c.choice_id, c.choice_id == 2, c.count, c.sum_total, c.sum_marks, c.top_count
+            )
             for c in choices
         ]
         flags = analyse(*inputs(matrix, [D(1), D(2)], choices={0: swapped})).questions[0].flags
