@@ -5,8 +5,8 @@ Which attempts (``Which``): the completed attempts of the exam, one per learner 
 rank policy chooses (first: the lowest attempt number; last: the highest; best: the highest
 score, the earlier attempt on a tie; ``attempts.services.RANK_ORDER``), or all of them. The
 default is the exam's own rank policy, whose attempts carry ``counts_for_rank`` (an indexed
-flag); another policy is picked per learner by a correlated subquery over the
-``(user, exam, attempt_number)`` unique index. Attempts pending evaluation are left out (their
+flag); another policy is picked per learner in one pass by ``ROW_NUMBER()`` over the
+learner's attempts in the policy's order. Attempts pending evaluation are left out (their
 score is not final) and counted apart.
 
 The queries (:func:`exam_item_analysis`):
@@ -26,7 +26,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from assessments.kinds import QuestionKind
@@ -70,11 +71,12 @@ def attempts_used(exam: Exam, which: str):
         return completed
     if which == exam.rank_policy:
         return completed.filter(counts_for_rank=True)
-    same_learner = Attempt.objects.filter(
-        exam_id=exam.pk, user_id=OuterRef("user_id"), state=Attempt.State.COMPLETED
-    )
-    chosen = same_learner.order_by(*RANK_ORDER[which]).values("pk")[:1]
-    return completed.filter(pk=Subquery(chosen))
+    # One pass: number each learner's completed attempts in the policy's order, keep the
+    # first (Django wraps the window filter in a subquery).
+    numbered = completed.annotate(
+        pick=Window(RowNumber(), partition_by=[F("user_id")], order_by=RANK_ORDER[which])
+    ).filter(pick=1)
+    return Attempt.objects.filter(pk__in=numbered.values("pk"))
 
 
 @dataclass(frozen=True)

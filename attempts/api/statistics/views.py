@@ -25,7 +25,7 @@ from attempts.api.statistics.serializers import QueryParams, StatisticsSerialize
 from attempts.statistics.item_inputs import item_analysis
 
 TAG = contract_tag(
-    "statistics",
+    "Assessment statistics",
     "Item analysis of an assessment with Moodle's formulas (instructors of its course and "
     "admins). `Authorization: Bearer <token>`.",
 )
