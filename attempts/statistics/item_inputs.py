@@ -128,7 +128,10 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
     scores = {
         row["score"]: row["n"] for row in used.order_by().values("score").annotate(n=Count("pk"))
     }
-    answers = answers_used(exam, which, used)
+    # The exam's question ids as literals: the (exam_question, result) index then reads this
+    # exam's answer rows only, instead of scanning every exam's.
+    question_ids = [q["id"] for q in placements]
+    answers = answers_used(exam, which, used).filter(exam_question_id__in=question_ids)
     cells: dict = {}
     if scores:
         grouped = (
@@ -144,7 +147,10 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
         cut = top_cut(scores)
         through = UserAnswer.selected_choices.through
         picked = (
-            through.objects.filter(useranswer__in=answers.values("pk"))
+            through.objects.filter(
+                used_filter(exam, which, used, "useranswer__attempt__"),
+                useranswer__exam_question_id__in=question_ids,
+            )
             .order_by()
             .values("answerchoice_id")
             .annotate(
@@ -207,20 +213,21 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
     )
 
 
+def used_filter(exam: Exam, which: str, used, prefix: str) -> Q:
+    """The chosen attempts as a filter on a related model (``prefix`` leads to the attempt):
+    plain joined columns for all attempts and the rank policy's, ``IN (the chosen ids)`` for
+    another policy. Joined columns let PostgreSQL hash-join the answer rows once."""
+    if which != Which.ALL and which != exam.rank_policy:
+        return Q(**{f"{prefix}in": used.values("pk")})
+    wanted = {f"{prefix}exam_id": exam.pk, f"{prefix}state": Attempt.State.COMPLETED}
+    if which != Which.ALL:
+        wanted[f"{prefix}counts_for_rank"] = True
+    return Q(**wanted)
+
+
 def answers_used(exam: Exam, which: str, used):
-    """The answer rows of the chosen attempts: a plain join on the attempt's columns for all
-    attempts and the rank policy's, ``attempt IN (the chosen ids)`` for another policy."""
-    if which == Which.ALL:
-        return UserAnswer.objects.filter(
-            attempt__exam_id=exam.pk, attempt__state=Attempt.State.COMPLETED
-        )
-    if which == exam.rank_policy:
-        return UserAnswer.objects.filter(
-            attempt__exam_id=exam.pk,
-            attempt__state=Attempt.State.COMPLETED,
-            attempt__counts_for_rank=True,
-        )
-    return UserAnswer.objects.filter(attempt__in=used.values("pk"))
+    """The answer rows of the chosen attempts."""
+    return UserAnswer.objects.filter(used_filter(exam, which, used, "attempt__"))
 
 
 # How long a computed analysis is kept; its key changes as soon as the data does (below).
