@@ -5,8 +5,8 @@ Which attempts (``Which``): the completed attempts of the exam, one per learner 
 rank policy chooses (first: the lowest attempt number; last: the highest; best: the highest
 score, the earlier attempt on a tie; ``attempts.services.RANK_ORDER``), or all of them. The
 default is the exam's own rank policy, whose attempts carry ``counts_for_rank`` (an indexed
-flag); another policy is picked per learner in one pass by ``ROW_NUMBER()`` over the
-learner's attempts in the policy's order. Attempts pending evaluation are left out (their
+flag); another policy keeps each learner's attempt that no other of their completed attempts
+beats in the policy's order (a NOT EXISTS: one anti-join). Attempts pending evaluation are left out (their
 score is not final) and counted apart.
 
 The queries (:func:`exam_item_analysis`):
@@ -26,14 +26,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from assessments.kinds import QuestionKind
 from assessments.models import AnswerChoice, Exam, ExamQuestion
 from attempts.models import Attempt, UserAnswer
-from attempts.services import RANK_ORDER
 from attempts.statistics.items import (
     ChoiceInput,
     ItemAnalysis,
@@ -64,19 +62,42 @@ class Which:
     }
 
 
+def _beats(which: str, outer: str) -> Q:
+    """An attempt of the same learner that the policy ``which`` prefers to the attempt at
+    ``outer`` (the policy's order: ``attempts.services.RANK_ORDER``)."""
+    number = OuterRef(f"{outer}attempt_number")
+    if which == Which.FIRST:
+        return Q(attempt_number__lt=number)
+    if which == Which.LAST:
+        return Q(attempt_number__gt=number)
+    score = OuterRef(f"{outer}score")  # best: a higher score, or the same one earlier
+    return Q(score__gt=score) | Q(score=score, attempt_number__lt=number)
+
+
+def used_filter(exam: Exam, which: str, prefix: str = "") -> Q:
+    """The chosen attempts as a filter on Attempt (``prefix`` "") or on a related model
+    (``prefix`` leads to the attempt, e.g. ``"attempt__"``).
+
+    All attempts and the rank policy's are plain columns (``counts_for_rank``); another
+    policy keeps the attempts no other completed attempt of the same learner beats: a NOT
+    EXISTS that PostgreSQL runs as one hash anti-join over the exam's attempts."""
+    wanted = Q(**{f"{prefix}exam_id": exam.pk, f"{prefix}state": Attempt.State.COMPLETED})
+    if which == Which.ALL:
+        return wanted
+    if which == exam.rank_policy:
+        return wanted & Q(**{f"{prefix}counts_for_rank": True})
+    better = Attempt.objects.filter(
+        _beats(which, prefix),
+        exam_id=exam.pk,
+        user_id=OuterRef(f"{prefix}user_id"),
+        state=Attempt.State.COMPLETED,
+    )
+    return wanted & ~Exists(better)
+
+
 def attempts_used(exam: Exam, which: str):
     """The completed attempts of ``exam`` the statistics use (see the module docstring)."""
-    completed = Attempt.objects.filter(exam_id=exam.pk, state=Attempt.State.COMPLETED)
-    if which == Which.ALL:
-        return completed
-    if which == exam.rank_policy:
-        return completed.filter(counts_for_rank=True)
-    # One pass: number each learner's completed attempts in the policy's order, keep the
-    # first (Django wraps the window filter in a subquery).
-    numbered = completed.annotate(
-        pick=Window(RowNumber(), partition_by=[F("user_id")], order_by=RANK_ORDER[which])
-    ).filter(pick=1)
-    return Attempt.objects.filter(pk__in=numbered.values("pk"))
+    return Attempt.objects.filter(used_filter(exam, which))
 
 
 @dataclass(frozen=True)
@@ -131,7 +152,7 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
     # The exam's question ids as literals: the (exam_question, result) index then reads this
     # exam's answer rows only, instead of scanning every exam's.
     question_ids = [q["id"] for q in placements]
-    answers = answers_used(exam, which, used).filter(exam_question_id__in=question_ids)
+    answers = answers_used(exam, which).filter(exam_question_id__in=question_ids)
     cells: dict = {}
     if scores:
         grouped = (
@@ -148,7 +169,7 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
         through = UserAnswer.selected_choices.through
         picked = (
             through.objects.filter(
-                used_filter(exam, which, used, "useranswer__attempt__"),
+                used_filter(exam, which, "useranswer__attempt__"),
                 useranswer__exam_question_id__in=question_ids,
             )
             .order_by()
@@ -213,21 +234,9 @@ def exam_item_analysis(exam: Exam, which: str | None = None, *, now=None) -> Exa
     )
 
 
-def used_filter(exam: Exam, which: str, used, prefix: str) -> Q:
-    """The chosen attempts as a filter on a related model (``prefix`` leads to the attempt):
-    plain joined columns for all attempts and the rank policy's, ``IN (the chosen ids)`` for
-    another policy. Joined columns let PostgreSQL hash-join the answer rows once."""
-    if which != Which.ALL and which != exam.rank_policy:
-        return Q(**{f"{prefix}in": used.values("pk")})
-    wanted = {f"{prefix}exam_id": exam.pk, f"{prefix}state": Attempt.State.COMPLETED}
-    if which != Which.ALL:
-        wanted[f"{prefix}counts_for_rank"] = True
-    return Q(**wanted)
-
-
-def answers_used(exam: Exam, which: str, used):
+def answers_used(exam: Exam, which: str):
     """The answer rows of the chosen attempts."""
-    return UserAnswer.objects.filter(used_filter(exam, which, used, "attempt__"))
+    return UserAnswer.objects.filter(used_filter(exam, which, "attempt__"))
 
 
 # How long a computed analysis is kept; its key changes as soon as the data does (below).

@@ -267,7 +267,7 @@ def score_histograms(exam: Exam, which: str, exam_question_id: int):
         output_field=IntegerField(),
     )
     right = dict(
-        answers_used(exam, which, attempts_used(exam, which))
+        answers_used(exam, which)
         .filter(exam_question_id=exam_question_id, result=UserAnswer.Result.CORRECT)
         .annotate(bucket=answer_bucket)
         .order_by()
