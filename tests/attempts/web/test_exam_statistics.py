@@ -147,3 +147,21 @@ class TestExports:
 def test_an_admin_sees_any_exam(client, played):
     client.force_login(StaffFactory(is_superuser=True))
     assert client.get(page(played.exam)).status_code == 200
+
+
+class TestQueryBudgets:
+    def test_the_page_once_computed(self, client, played, django_assert_num_queries):
+        client.force_login(played.instructor)
+        client.get(page(played.exam))  # computes and caches the analysis
+        # session, user, is-reviewer check, the exam among the reviewer's, the cache stamp
+        with django_assert_num_queries(5):
+            assert client.get(page(played.exam)).status_code == 200
+
+    def test_the_drill_down_once_computed(self, client, played, django_assert_num_queries):
+        client.force_login(played.instructor)
+        url = reverse("exam-question-statistics", args=[played.exam.pk, played.eq["single"].pk])
+        client.get(url)
+        # session, user, is-reviewer check, the exam, the cache stamp, attempts used per score
+        # bucket, right answers per score bucket
+        with django_assert_num_queries(7):
+            assert client.get(url).status_code == 200
