@@ -19,6 +19,17 @@ full or no marks. Then it times, warm, the median of ``--repeat`` runs of:
 * ``page (cached)``: the statistics page through Django's test client, as an admin, with the
   analysis in the cache (its stamp query, the rendering);
 * ``api (cached)``: ``GET /api/v1/assessments/<uuid>/statistics`` the same way.
+
+Measured on the shared 2-core development machine (load average about 7, PostgreSQL 15; 21
+questions, 16 of them choice questions), median of 3, seconds:
+
+    attempts  compute (cold)  page (cached)  api (cached)
+        1000           0.239          0.014         0.006
+       10000           0.401          0.016         0.009
+      100000           3.268          0.106         0.090
+
+The cached answer grows with the stamp aggregate (linear in the exam's attempts, one index
+range); the cold computation with the answer rows the two grouped queries join (linear).
 """
 
 import sys
