@@ -6,8 +6,6 @@ pages then show a banner with the attempts affected and a button that rescores t
 ``attempts.services.exam_rescore``, as ``manage.py rescore_exam`` does.
 """
 
-import html
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import BLANK_CHOICE_DASH
@@ -15,9 +13,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
+from assessments.html import html_excerpt
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from assessments.services import (
     CHOICE_KEY_FIELDS,
@@ -71,9 +68,7 @@ class MarkingChangeMixin:
         exams_marking_changed(exam_ids=exams, now=timezone.now())
 
 
-def html_excerpt(text_html: str, length: int = 80) -> str:
-    """Plain text of stored HTML, cut to ``length`` characters, for list columns."""
-    return Truncator(html.unescape(strip_tags(text_html))).chars(length)
+ADMIN_EXCERPT_CHARS = 80
 
 
 class SectionInline(admin.TabularInline):
@@ -217,7 +212,7 @@ class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
 
     @admin.display(description="Text")
     def excerpt(self, question):
-        return html_excerpt(question.text_html)
+        return html_excerpt(question.text_html, ADMIN_EXCERPT_CHARS)
 
     def exams_of(self, questions) -> list[int]:
         return exams_placing(question_ids=[q.pk for q in questions])
@@ -246,7 +241,7 @@ class AnswerChoiceAdmin(MarkingChangeMixin, admin.ModelAdmin):
 
     @admin.display(description="Text")
     def excerpt(self, choice):
-        return html_excerpt(choice.text_html)
+        return html_excerpt(choice.text_html, ADMIN_EXCERPT_CHARS)
 
     def exams_of(self, choices) -> list[int]:
         return exams_placing(question_ids={c.question_id for c in choices})

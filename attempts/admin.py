@@ -13,8 +13,8 @@ on the row or loaded by ``list_select_related``.
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import strip_tags
 
+from assessments.html import html_excerpt
 from attempts import services
 from attempts.admin_filters import DateRangeFilter
 from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
@@ -23,6 +23,8 @@ from lms.models import User
 
 # Written by attempts.services on submit, evaluation and rescoring, never by hand.
 RESULT_FIELDS = (*Attempt.RESULT_FIELDS, "counts_for_rank")
+# A selected choice is named by the start of its text (plain, no markup).
+CHOICE_EXCERPT_CHARS = 60
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -97,7 +99,10 @@ class UserAnswerInline(admin.TabularInline):
 
     @admin.display(description="Selected choices")
     def selected_choices_text(self, answer):
-        return ", ".join(strip_tags(choice.text_html) for choice in answer.selected_choices.all())
+        return ", ".join(
+            html_excerpt(choice.text_html, CHOICE_EXCERPT_CHARS)
+            for choice in answer.selected_choices.all()
+        )
 
 
 @admin.register(Attempt)

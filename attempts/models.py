@@ -6,12 +6,11 @@ aggregating answers. ``attempts.services`` is the only writer of those fields.
 """
 
 import uuid
-from bisect import bisect_right
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
@@ -54,41 +53,6 @@ class AttemptQuerySet(models.QuerySet):
         if exam.marking_changed_at is None:
             return self.none()
         return self.finished().filter(exam=exam)
-
-    def rank_table(self, exam_id: int) -> "RankTable":
-        """Ranks of one exam for any score, from ONE grouped query over the ranked population.
-
-        The definition of ``attempts.statistics.standing`` (rank = 1 + the ranked attempts
-        scoring strictly more), for a whole page or export at once: the population's scores
-        are grouped (an index-only pass over the ``attempt_rank`` partial index; distinct
-        scores are few), then each row's rank is a lookup, never a count per row.
-        """
-        counts = (
-            self.filter(exam_id=exam_id, counts_for_rank=True)
-            .values("score")
-            .annotate(n=Count("pk"))
-            .order_by("-score")
-        )
-        return RankTable([(row["score"], row["n"]) for row in counts])
-
-
-class RankTable:
-    """Rank of any score among a population given as (score, how many) pairs, best first."""
-
-    def __init__(self, score_counts):
-        scores, at_or_above, total = [], [], 0
-        for score, count in score_counts:
-            total += count
-            scores.append(score)
-            at_or_above.append(total)
-        self._scores = scores[::-1]  # ascending, for bisect
-        self._at_or_above = at_or_above[::-1]
-        self.population = total
-
-    def rank(self, score) -> int:
-        """1 + the number of attempts with a strictly higher score (ties share a rank)."""
-        index = bisect_right(self._scores, score)  # the first strictly higher score
-        return 1 + (self._at_or_above[index] if index < len(self._scores) else 0)
 
 
 class Attempt(models.Model):

@@ -32,16 +32,16 @@ Rules in short (each scorer below has its own docstring with a worked example):
   pass_percentage`` (None without a pass mark). The five outcome counts always add up to the
   number of questions; a ``None`` response counts as unanswered.
 
-Every Decimal this module returns is quantized to 2 places with ROUND_HALF_UP.
+Every Decimal this module returns is rounded half-up to 2 places (``attempts.statistics.rounding``).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
 
 from assessments.kinds import QuestionKind
+from attempts.statistics.rounding import half_up, ratio_half_up
 
 __all__ = [
     "AnswerScore",
@@ -79,9 +79,8 @@ class Outcome(StrEnum):
 
 
 def _cents(value: Decimal) -> Decimal:
-    """Quantize to 2 places, half-up; never returns a negative zero."""
-    result = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return ZERO if result == 0 else result
+    """Quantize to 2 places, half-up; never returns a negative zero (``rounding.half_up``)."""
+    return half_up(value, CENT)
 
 
 def _decimal(value: object, name: str) -> Decimal:
@@ -408,11 +407,7 @@ def percentage(score: Decimal, max_score: Decimal) -> Decimal:
     max_score = _decimal(max_score, "max_score")
     if max_score == 0:
         return ZERO
-    hundredths = Fraction(score) * 10000 / Fraction(max_score)
-    whole, rest = divmod(abs(hundredths.numerator), hundredths.denominator)
-    if 2 * rest >= hundredths.denominator:
-        whole += 1
-    return _cents(Decimal(whole if hundredths >= 0 else -whole).scaleb(-2))
+    return ratio_half_up(100 * score, max_score, CENT)
 
 
 def is_passed(pct: Decimal, pass_percentage: Decimal | None) -> bool | None:

@@ -1,15 +1,11 @@
 """Filters of the review pages: stored HTML made safe, durations and plain-text excerpts."""
 
 from decimal import Decimal
-from html import unescape
 
-import nh3
 from django import template
-from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 
-from assessments.html import clean_html
+from assessments.html import clean_html, html_excerpt
 from attempts.durations import format_hms
 
 register = template.Library()
@@ -24,11 +20,8 @@ def sanitized(html: str | None) -> str:
 
 @register.filter
 def excerpt(html: str | None, length: int = 120) -> str:
-    """Plain text of stored HTML, cut to ``length`` characters. Entities are decoded so the
-    page's autoescaping encodes them once (``&amp;`` stays a visible ``&``)."""
-    # nh3 first: it drops <script>/<style> with their content, which strip_tags would keep.
-    text = " ".join(unescape(strip_tags(nh3.clean(html or ""))).split())
-    return Truncator(text).chars(length)
+    """``assessments.html.html_excerpt``: plain text of stored HTML, cut to ``length``."""
+    return html_excerpt(html, length)
 
 
 @register.filter

@@ -20,7 +20,7 @@ from assessments.models import ExamQuestion, Question
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import Outcome
-from attempts.statistics import (
+from attempts.statistics.attempt import (
     ZERO,
     AttemptStatistics,
     OutcomeCounts,
@@ -61,7 +61,7 @@ def load_placements(attempt: Attempt) -> list[Placement]:
     the answers (selected choices prefetched) are joined by ``exam_question_id``: a finished
     attempt has one row per question, but a running one lacks the rows of questions not yet
     answered, which then show as unanswered. Rows of questions since removed from the exam are
-    ignored, as in ``attempts.statistics.load_question_rows``.
+    ignored, as in ``attempts.statistics.attempt.load_question_rows``.
     """
     exam_questions = (
         ExamQuestion.objects.filter(exam_id=attempt.exam_id)

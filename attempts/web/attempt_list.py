@@ -13,6 +13,7 @@ from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from assessments.models import Exam
 from attempts.models import Attempt
+from attempts.statistics.ranking import rank_table
 from attempts.web.exports import csv_response, table_values, xlsx_response
 from attempts.web.filters import AttemptListFilter
 from attempts.web.forms import PagingForm
@@ -73,7 +74,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         return {
             "now": self.now,
             "caption": f"Attempts of {self.get_exam().title}",
-            "ranks": Attempt.objects.rank_table(self.get_exam().pk),
+            "ranks": rank_table(self.get_exam().pk),
         }
 
     def get(self, request, *args, **kwargs):

@@ -8,6 +8,8 @@ page, so nothing is conveyed by the picture alone.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from attempts.statistics.rounding import TENTH, ratio_half_up
+
 # Order and names of the stacked segments: correct / partial / incorrect / unanswered / pending.
 OUTCOME_SEGMENTS = (
     ("correct", "Correct"),
@@ -55,7 +57,7 @@ def stacked_outcomes(rows) -> StackedChart:
     """One horizontal bar per ``(label, counts)``; each bar spans the row's questions.
 
     ``counts`` needs ``correct``, ``partial``, ``incorrect``, ``unanswered``, ``pending`` and
-    ``total`` attributes (``attempts.statistics.OutcomeCounts``). Segment widths are shares of
+    ``total`` attributes (``attempts.statistics.attempt.OutcomeCounts``). Segment widths are shares of
     the bar, so a section of 5 questions and one of 50 are compared by proportion.
     """
     drawn = []
@@ -112,6 +114,60 @@ def histogram(buckets: list[tuple[str, int]]) -> Histogram:
 
 
 def percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+    """``part`` of ``whole`` in percent, 1 place, half-up (``attempts.statistics.rounding``);
+    None of nothing."""
+    return ratio_half_up(100 * part, whole, TENTH)
+
+
+@dataclass(frozen=True)
+class ScatterPoint:
+    label: str
+    facility: Decimal
+    discrimination: Decimal
+    x: float
+    y: float
+
+
+SCATTER_HEIGHT = 240
+SCATTER_MARGIN = 30  # room for the axis labels
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """Facility (x, 0 to 100 %) against discrimination index (y, -100 to 100 %)."""
+
+    points: list[ScatterPoint]
+    width: int = WIDTH
+    height: int = SCATTER_HEIGHT
+    margin: int = SCATTER_MARGIN
+
+    @property
+    def zero_y(self) -> float:
+        return self.margin / 2 + (self.height - self.margin) / 2
+
+    @property
+    def right(self) -> int:
+        return self.width - self.margin // 2
+
+    @property
+    def bottom(self) -> float:
+        return self.height - self.margin / 2
+
+
+def scatter(points) -> Scatter:
+    """One dot per ``(label, facility, discrimination index)``; questions missing either
+    figure (None) are left out of the picture (the table lists them)."""
+    span_x = WIDTH - 1.5 * SCATTER_MARGIN
+    span_y = SCATTER_HEIGHT - SCATTER_MARGIN
+    drawn = [
+        ScatterPoint(
+            label=label,
+            facility=facility,
+            discrimination=discrimination,
+            x=round(SCATTER_MARGIN + span_x * float(facility) / 100, 3),
+            y=round(SCATTER_MARGIN / 2 + span_y * (100 - float(discrimination)) / 200, 3),
+        )
+        for label, facility, discrimination in points
+        if facility is not None and discrimination is not None
+    ]
+    return Scatter(points=drawn)

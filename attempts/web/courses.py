@@ -1,9 +1,9 @@
 """The reviewer's courses: each exam with its attempt counts by state, mean score and pass
-rate (``attempts.reports.exam_overviews``)."""
+rate (``attempts.statistics.exam.exam_overviews``)."""
 
 from django.views.generic import TemplateView
 
-from attempts.reports import exam_overviews
+from attempts.statistics.exam import exam_overviews
 from attempts.web.permissions import ReviewerRequiredMixin
 from lms.models import Course
 

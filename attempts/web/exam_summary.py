@@ -2,14 +2,14 @@
 
 Who: admins, and instructors of the exam's course (``Exam.objects.reviewable_by``; another
 course's exam is a 404); learners get 403 and anonymous users the login page
-(``ReviewerRequiredMixin``). The numbers come from ``attempts.reports.exam_summary``.
+(``ReviewerRequiredMixin``). The numbers come from ``attempts.statistics.exam.exam_summary``.
 """
 
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from assessments.models import Exam
-from attempts.reports import exam_summary
+from attempts.statistics.exam import exam_summary
 from attempts.web.charts import histogram
 from attempts.web.permissions import ReviewerRequiredMixin
 from attempts.web.rescore import rescore_banner

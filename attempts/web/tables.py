@@ -105,10 +105,8 @@ class AttemptTable(tables.Table):
         return record.result_label
 
     def _rank(self, record):
-        """Ranks are for completed attempts (the population of attempts.statistics)."""
-        if record.state != Attempt.State.COMPLETED:
-            return None
-        return self.ranks.rank(record.score)
+        """Only attempts of the ranked population have a rank (attempts.statistics.ranking)."""
+        return self.ranks.rank_of(record)
 
     def render_rank(self, record):
         rank = self._rank(record)

@@ -1,4 +1,4 @@
-"""The exam the exam summary tests share (``attempts.reports.exam_summary`` and its page),
+"""The exam the exam summary tests share (``attempts.statistics.exam.exam_summary`` and its page),
 played through ``tests.play`` so its numbers can be checked by hand.
 
 The exam: 4 questions worth 4 marks each (max 16), negative marking 1, pass mark 50 %.

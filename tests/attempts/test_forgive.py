@@ -128,7 +128,7 @@ def test_forgiving_hides_the_key_again_until_the_last_attempt(kit):
 def test_the_migration_fills_the_original_percentage_of_finished_attempts(kit):
     """Attempts finished before the field existed take their percentage; running ones none."""
 
-    migration = importlib.import_module("attempts.migrations.0005_original_grade_and_forgiven")
+    migration = importlib.import_module("attempts.migrations.0006_original_grade_and_forgiven")
     done = finished(kit)
     running = kit.start(kit.enrol("bob"))
     Attempt.objects.filter(pk=done.pk).update(percentage=Decimal("41.50"))

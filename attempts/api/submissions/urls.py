@@ -3,7 +3,7 @@ Another view of one assessment goes beside the others as ``assessments/<id>/<nam
 
 from django.urls import path
 
-from attempts.api.submissions import views
+from attempts.api.submissions import statistics, views
 
 ASSESSMENT = "v1/assessments/<str:assessment_id>"
 
@@ -16,6 +16,11 @@ urlpatterns = [
         name="assessment-questions",
     ),
     path(f"{ASSESSMENT}/start", views.AttemptStart.as_view(), name="assessment-start"),
+    path(
+        f"{ASSESSMENT}/statistics",
+        statistics.AssessmentStatistics.as_view(),
+        name="assessment-statistics",
+    ),
     path(
         f"{ASSESSMENT}/submissions",
         views.SubmissionCreate.as_view(),

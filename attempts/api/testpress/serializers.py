@@ -23,7 +23,7 @@ from attempts.api.testpress.labels import (
 )
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
-from attempts.statistics import speed
+from attempts.statistics.attempt import speed
 from lms.models import User
 
 NULLABLE_EMAIL = {"type": "string", "format": "email", "nullable": True}

@@ -49,7 +49,7 @@ from attempts.api.testpress.serializers import (
     UserAnswersPageSerializer,
 )
 from attempts.models import Attempt, UserAnswer
-from attempts.statistics import attempt_statistics
+from attempts.statistics.attempt import attempt_statistics
 from lms.models import User
 
 TAG = contract_tag(

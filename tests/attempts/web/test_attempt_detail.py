@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from assessments.models import Question
 from attempts.models import UserAnswer
-from attempts.statistics import attempt_statistics
+from attempts.statistics.attempt import attempt_statistics
 from tests.attempts.conftest import NOW
 from tests.attempts.web.conftest import (
     PAYLOADS,

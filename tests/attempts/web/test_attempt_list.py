@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from attempts.models import Attempt, RankTable
-from attempts.statistics import standing
+from attempts.models import Attempt
+from attempts.statistics.ranking import RankTable, standing
 from tests.factories import (
     AttemptFactory,
     CourseFactory,
@@ -420,13 +420,27 @@ class TestRankTable:
         assert table.rank(D(score)) == rank
         assert table.population == 4
 
+    @pytest.mark.parametrize(
+        ("state", "counts_for_rank", "rank"),
+        [
+            (Attempt.State.COMPLETED, True, 2),
+            # A retake the rank policy did not pick stands for nobody: no rank at all.
+            (Attempt.State.COMPLETED, False, None),
+            (Attempt.State.PENDING_EVALUATION, False, None),
+        ],
+    )
+    def test_only_the_ranked_population_has_a_rank(self, state, counts_for_rank, rank):
+        table = RankTable([(D("90"), 1), (D("80"), 2), (D("70"), 1)])
+        attempt = AttemptFactory.build(state=state, counts_for_rank=counts_for_rank, score=D("85"))
+        assert table.rank_of(attempt) == rank
+
     def test_list_ranks_agree_with_the_statistics_standing(self, client, exam, attempts, teacher):
         client.force_login(teacher)
         table = client.get(url(exam)).context["table"]
         for row in table.rows:
             record = row.record
-            if record.state == Attempt.State.COMPLETED:
-                assert row.get_cell_value("rank") == standing(record).rank
+            rank = standing(record).rank
+            assert row.get_cell_value("rank") == ("" if rank is None else rank)
 
 
 class TestMyAttempts:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Exam
-from attempts.reports import exam_summary
+from attempts.statistics.exam import exam_summary
 from tests.attempts.summary_exam import build_exam, make_subjects, played_exam, take
 from tests.factories import CourseFactory, StaffFactory, UserFactory
 

@@ -192,6 +192,7 @@ def test_the_operations_are_the_contracts():
         ("GET", "/api/v1/assessments"),
         ("GET", "/api/v1/assessments/{assessment_id}"),
         ("GET", "/api/v1/assessments/{assessment_id}/questions"),
+        ("GET", "/api/v1/assessments/{assessment_id}/statistics"),
         ("GET", "/api/v1/assessments/{assessment_id}/submissions/{submission_id}"),
         ("PATCH", "/api/v1/assessments/{assessment_id}"),
         ("POST", "/api/v1/assessments"),

@@ -25,15 +25,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from assessments.models import ExamQuestion, Question, Section
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import Outcome
-from lms.models import Subject
+from attempts.statistics.ranking import Standing, standing
+from attempts.statistics.rounding import half_up, ratio_half_up
+from attempts.statistics.subjects import (
+    NO_SUBJECT_NAME,
+    SubjectNode,
+    ids_in_paths,
+    load_subjects,
+    roll_up,
+)
 
 __all__ = [
     "AttemptStatistics",
@@ -55,20 +62,9 @@ __all__ = [
     "subject_stats",
 ]
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-NO_SUBJECT_NAME = "No subject"
 # Report order of the difficulty rows; unlabelled questions (None) come last.
 DIFFICULTY_ORDER = tuple(Question.Difficulty.values)
-
-
-def _cents_half_up(numerator: int, denominator: int) -> Decimal:
-    """``numerator / denominator`` (both >= 0, denominator > 0) rounded half-up to 2 places,
-    computed exactly in integers (``1/8 -> 0.13``, where banker's rounding would give 0.12)."""
-    whole, rest = divmod(numerator * 100, denominator)
-    if 2 * rest >= denominator:
-        whole += 1
-    return Decimal(whole).scaleb(-2).quantize(CENT)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -88,22 +84,6 @@ class QuestionRow:
     # Marks the answer contributes (negative under negative marking); 0 without an answer row.
     marks_awarded: Decimal
     time_spent_seconds: int
-
-
-@dataclass(frozen=True)
-class SubjectNode:
-    """A subject of the tree as loaded for a report."""
-
-    id: int
-    name: str
-    parent_id: int | None
-    path: str
-    depth: int
-
-    @property
-    def path_ids(self) -> tuple[int, ...]:
-        """Ids from the root down to this subject itself, read from ``path``."""
-        return tuple(int(part) for part in self.path.split("/") if part)
 
 
 # --------------------------------------------------------------------------- results
@@ -144,7 +124,7 @@ class OutcomeCounts:
             partial=counts[Outcome.PARTIAL],
             unanswered=counts[Outcome.UNANSWERED],
             pending=counts[Outcome.PENDING],
-            score=score.quantize(CENT, rounding=ROUND_HALF_UP),
+            score=half_up(score),
             time_spent_seconds=seconds,
         )
 
@@ -180,15 +160,6 @@ class DifficultyStats:
     # "easy", "medium", "hard", or None for unlabelled questions.
     level: str | None
     counts: OutcomeCounts
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Rank and percentile among the exam's ranked attempts (see :func:`standing`)."""
-
-    rank: int | None
-    percentile: Decimal | None
-    population: int
 
 
 @dataclass(frozen=True)
@@ -253,20 +224,7 @@ def load_question_rows(attempt: Attempt) -> list[QuestionRow]:
 
 def needed_subject_ids(rows: Iterable[QuestionRow]) -> set[int]:
     """The questions' subjects and every ancestor of them, read from their paths."""
-    return {int(part) for row in rows for part in row.subject_path.split("/") if part}
-
-
-def load_subjects(ids: Iterable[int]) -> list[SubjectNode]:
-    """The subjects ``ids`` in one query (none when ``ids`` is empty)."""
-    ids = set(ids)
-    if not ids:
-        return []
-    found = (
-        Subject.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("id", "name", "parent_id", "path", "depth")
-    )
-    return [SubjectNode(*values) for values in found]
+    return ids_in_paths(row.subject_path for row in rows)
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -306,33 +264,22 @@ def subject_stats(
     Questions without a subject (or whose subject is missing from ``subjects``) make one last
     row with ``subject_id`` None, named "No subject", without parent, depth 0, a leaf.
     """
-    nodes = {node.id: node for node in subjects}
-    members: dict[int, list[QuestionRow]] = defaultdict(list)
-    unfiled = []
-    for row in rows:
-        node = nodes.get(row.subject_id)
-        if node is None:
-            unfiled.append(row)
-            continue
-        for subject_id in node.path_ids:
-            if subject_id in nodes:
-                members[subject_id].append(row)
-
-    reported = sorted((nodes[pk] for pk in members), key=lambda node: node.path_ids)
-    parents = {node.parent_id for node in reported}
+    rolled = roll_up(rows, lambda row: row.subject_id, subjects)
     report = [
         SubjectStats(
             subject_id=node.id,
             name=node.name,
             parent_subject_id=node.parent_id,
             depth=node.depth,
-            is_leaf=node.id not in parents,
-            counts=OutcomeCounts.of(members[node.id]),
+            is_leaf=rolled.is_leaf(node),
+            counts=OutcomeCounts.of(rolled.members[node.id]),
         )
-        for node in reported
+        for node in rolled.nodes
     ]
-    if unfiled:
-        report.append(SubjectStats(None, NO_SUBJECT_NAME, None, 0, True, OutcomeCounts.of(unfiled)))
+    if rolled.unfiled:
+        report.append(
+            SubjectStats(None, NO_SUBJECT_NAME, None, 0, True, OutcomeCounts.of(rolled.unfiled))
+        )
     return report
 
 
@@ -356,44 +303,6 @@ def difficulty_stats(rows: Iterable[QuestionRow]) -> list[DifficultyStats]:
     ]
 
 
-def standing(attempt: Attempt) -> Standing:
-    """Rank and percentile of a completed attempt among its exam's ranked attempts.
-
-    The population is the completed attempts of the exam with ``counts_for_rank`` set: one per
-    learner, chosen by the exam's rank policy (the services keep the flag). With ``score`` the
-    stored score of ``attempt``:
-
-    * rank = 1 + the number of population attempts with a strictly higher score, so ties share
-      a rank: scores 90, 80, 80, 70 rank 1, 2, 2, 4;
-    * percentile = the number of population attempts scoring <= score, divided by the
-      population size, times 100, half-up to 2 places: 100.00, 75.00, 75.00, 25.00 above.
-
-    An attempt outside the population (a retake when the policy keeps the first attempt, say)
-    is ranked against it without joining it: a retake scoring 85 among 90, 80, 80, 70 ranks 2
-    at 75.00 with a population of 4. With an empty population it ranks 1 at 100.00.
-    An attempt that is not COMPLETED (running, pending evaluation, not started) gets rank and
-    percentile None; the population is still reported.
-
-    One aggregate query over the ``attempt_rank`` partial index; no score is loaded.
-    """
-    ranked = Attempt.objects.filter(exam_id=attempt.exam_id, counts_for_rank=True)
-    totals = ranked.aggregate(
-        population=Count("pk"),
-        higher=Count("pk", filter=Q(score__gt=attempt.score)),
-        at_or_below=Count("pk", filter=Q(score__lte=attempt.score)),
-    )
-    population = totals["population"]
-    if attempt.state != Attempt.State.COMPLETED:
-        return Standing(rank=None, percentile=None, population=population)
-    if population == 0:
-        return Standing(rank=1, percentile=Decimal("100.00"), population=0)
-    return Standing(
-        rank=1 + totals["higher"],
-        percentile=_cents_half_up(totals["at_or_below"] * 100, population),
-        population=population,
-    )
-
-
 def speed(answered: int, time_taken: timedelta | None) -> Decimal | None:
     """Answered questions per minute of ``time_taken``, half-up to 2 places.
 
@@ -409,7 +318,7 @@ def speed(answered: int, time_taken: timedelta | None) -> Decimal | None:
     microseconds = time_taken // timedelta(microseconds=1)
     if microseconds <= 0:
         return ZERO
-    return _cents_half_up(answered * 60_000_000, microseconds)
+    return ratio_half_up(answered * 60_000_000, microseconds)
 
 
 # --------------------------------------------------------------------------- the report

@@ -1,15 +1,12 @@
 """Read-side aggregates over many attempts of an exam (the per-attempt ones are in
-``attempts.statistics``). Each function runs a fixed number of grouped queries."""
+``attempts.statistics.attempt``). Each function runs a fixed number of grouped queries."""
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
-from html import unescape
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     DecimalField,
@@ -21,14 +18,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
+from assessments.html import html_excerpt
 from assessments.models import ExamQuestion, Question
 from attempts.models import Attempt, UserAnswer
-from attempts.statistics import NO_SUBJECT_NAME, load_subjects
+from attempts.statistics.rounding import CENT, TENTH, ratio_half_up
+from attempts.statistics.subjects import NO_SUBJECT_NAME, ids_in_paths, load_subjects, roll_up
 
-CENT = Decimal("0.01")
 State = Attempt.State
 
 
@@ -54,21 +50,38 @@ class ExamOverview:
         return [(state.label, self.by_state.get(state, 0)) for state in State]
 
 
-def _rounded(value) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+def mean_score(score_sum, completed: int) -> Decimal | None:
+    """The one mean score: the sum of the completed attempts' scores over their number, in
+    marks (2 places, half-up); None without a completed attempt."""
+    return ratio_half_up(score_sum or 0, completed)
+
+
+def pass_rate(exam, passed: int, completed: int) -> Decimal | None:
+    """The one pass rate: passed / completed × 100 (2 places, half-up); None when the exam has
+    no pass mark or no completed attempt."""
+    if exam.pass_percentage is None:
+        return None
+    return ratio_half_up(100 * passed, completed)
+
+
+def _completed_totals() -> dict:
+    """Aggregates of ``mean_score`` and ``pass_rate`` over an exam's completed attempts."""
+    completed = Q(state=State.COMPLETED)
+    return {
+        "score_sum": Sum("score", filter=completed, output_field=WIDE_MARKS),
+        "passed": Count("pk", filter=completed & Q(passed=True)),
+    }
 
 
 def exam_overviews(exams) -> dict[int, ExamOverview]:
     """``{exam_id: ExamOverview}`` for the given exams, in one grouped query."""
     exams = list(exams)
-    completed = Q(state=State.COMPLETED)
     rows = (
         Attempt.objects.filter(exam__in=[exam.pk for exam in exams])
         .values("exam_id")
         .annotate(
             **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},
-            mean=Avg("score", filter=completed),
-            passed=Count("pk", filter=completed & Q(passed=True)),
+            **_completed_totals(),
         )
         .order_by()
     )
@@ -78,11 +91,11 @@ def exam_overviews(exams) -> dict[int, ExamOverview]:
         row = found.get(exam.pk, {})
         by_state = {state: row.get(f"state_{state.value}", 0) for state in State}
         done = by_state[State.COMPLETED]
-        rate = None
-        if exam.pass_percentage is not None and done:
-            rate = _rounded(Decimal(100) * row["passed"] / done)
         overviews[exam.pk] = ExamOverview(
-            exam=exam, by_state=by_state, mean_score=_rounded(row.get("mean")), pass_rate=rate
+            exam=exam,
+            by_state=by_state,
+            mean_score=mean_score(row.get("score_sum"), done),
+            pass_rate=pass_rate(exam, row.get("passed", 0), done),
         )
     return overviews
 
@@ -111,28 +124,9 @@ HARDEST_COUNT = 10
 TYPE_LABELS = dict(Question.Type.choices)
 DIFFICULTY_LABELS = dict(Question.Difficulty.choices)  # None and "" (unlabelled) show "—"
 EXCERPT_CHARS = 80
-TENTH = Decimal("0.1")
 # Sums over every completed attempt of an exam outgrow the 7 digits of a marks column (a
 # million attempts × 40 marks): give them room, or SQLite's converter rejects the result.
 WIDE_MARKS = DecimalField(max_digits=20, decimal_places=2)
-
-
-def _half_up(numerator, denominator, exponent: Decimal = CENT) -> Decimal | None:
-    """``numerator / denominator`` rounded half away from zero to ``exponent``, exactly.
-
-    None when ``denominator`` is 0. Works on Fractions, so no float ever enters (SQLite and
-    PostgreSQL hand back the same Decimals, and the rounding is done here, not in SQL):
-
-    >>> _half_up(34, 5), _half_up(2, 3), _half_up(-5, 8), _half_up(100 * 1, 8, TENTH)
-    (Decimal('6.80'), Decimal('0.67'), Decimal('-0.63'), Decimal('12.5'))
-    >>> _half_up(Decimal("13.00"), 2), _half_up(1, 0) is None
-    (Decimal('6.50'), True)
-    """
-    if not denominator:
-        return None
-    steps = Fraction(numerator) / Fraction(denominator) / Fraction(exponent)
-    whole = math.floor(abs(steps) + Fraction(1, 2))
-    return (Decimal(whole if steps >= 0 else -whole) * exponent).quantize(exponent)
 
 
 @dataclass(frozen=True)
@@ -179,11 +173,11 @@ class MarksRow:
 
     @property
     def average(self) -> Decimal | None:
-        return _half_up(self.total_marks, self.completed)
+        return ratio_half_up(self.total_marks, self.completed)
 
     @property
     def average_percentage(self) -> Decimal | None:
-        return _half_up(100 * self.total_marks, self.completed * self.max_marks)
+        return ratio_half_up(100 * self.total_marks, self.completed * self.max_marks)
 
 
 @dataclass(frozen=True)
@@ -203,7 +197,7 @@ class QuestionShares:
     unanswered: int
 
     def _share(self, count: int) -> Decimal | None:
-        return _half_up(100 * count, self.answers, TENTH)
+        return ratio_half_up(100 * count, self.answers, TENTH)
 
     @property
     def correct_share(self) -> Decimal | None:
@@ -349,28 +343,12 @@ def _subject_rows(questions: list[dict], completed: int) -> list[MarksRow]:
     parent rolls up its children. Tree order compares the ids along ``path`` as numbers, as
     ``attempts.statistics.subject_stats`` does. One query for the subjects.
     """
-    needed = {int(part) for q in questions for part in q["subject_path"].split("/") if part}
-    nodes = {node.id: node for node in load_subjects(needed)}
-    groups: dict = defaultdict(list)
-    for question in questions:
-        node = nodes.get(question["subject_id"])
-        if node is None:
-            groups[None].append(question)
-            continue
-        for subject_id in node.path_ids:
-            if subject_id in nodes:
-                groups[subject_id].append(question)
-    ordered = sorted((nodes[pk] for pk in groups if pk is not None), key=lambda n: n.path_ids)
-    names = {node.id: node.name for node in ordered} | {None: NO_SUBJECT_NAME}
-    depths = {node.id: node.depth for node in ordered}
+    subjects = load_subjects(ids_in_paths(q["subject_path"] for q in questions))
+    rolled = roll_up(questions, lambda q: q["subject_id"], subjects)
+    groups = {**rolled.members, None: rolled.unfiled}
+    names = {node.id: node.name for node in rolled.nodes} | {None: NO_SUBJECT_NAME}
+    depths = {node.id: node.depth for node in rolled.nodes}
     return _marks_rows(groups, names, completed, depths)
-
-
-def _excerpt(html: str) -> str:
-    """Plain text of stored question HTML, truncated: tags stripped, entities decoded (the
-    template escapes the result again), whitespace collapsed."""
-    text = " ".join(unescape(strip_tags(html)).split())
-    return Truncator(text).chars(EXCERPT_CHARS)
 
 
 def _hardest(questions: list[dict]) -> list[QuestionShares]:
@@ -391,7 +369,7 @@ def _hardest(questions: list[dict]) -> list[QuestionShares]:
         QuestionShares(
             exam_question_id=q["id"],
             number=q["number"],
-            excerpt=_excerpt(texts.get(q["question_id"], "")),
+            excerpt=html_excerpt(texts.get(q["question_id"], ""), EXCERPT_CHARS),
             type_label=TYPE_LABELS.get(q["type"], q["type"]),
             difficulty_label=DIFFICULTY_LABELS.get(q["difficulty"], "—"),
             answers=q["answered"]["answers"],
@@ -456,9 +434,8 @@ def exam_summary(exam) -> ExamSummary:
     completed_q = Q(state=State.COMPLETED)
     totals = Attempt.objects.filter(exam_id=exam.pk).aggregate(
         **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},
-        score_sum=Sum("score", filter=completed_q, output_field=WIDE_MARKS),
+        **_completed_totals(),
         highest=Max("score", filter=completed_q),
-        passed=Count("pk", filter=completed_q & Q(passed=True)),
     )
     by_state = {state: totals[f"state_{state.value}"] for state in State}
     completed = by_state[State.COMPLETED]
@@ -467,17 +444,13 @@ def exam_summary(exam) -> ExamSummary:
     return ExamSummary(
         exam=exam,
         by_state=by_state,
-        mean_score=_half_up(totals["score_sum"] or ZERO, completed),
-        median_score=_half_up(sum(middle, ZERO), len(middle)),
+        mean_score=mean_score(totals["score_sum"], completed),
+        median_score=ratio_half_up(sum(middle, ZERO), len(middle)),
         # Quantized: SQLite hands MAX() back without the column's 2 places ("16", not "16.00").
         highest_score=None if totals["highest"] is None else totals["highest"].quantize(CENT),
         max_score=sum((q["marks"] for q in questions), ZERO),
         passed=totals["passed"],
-        pass_rate=(
-            _half_up(100 * totals["passed"], completed)
-            if exam.pass_percentage is not None
-            else None
-        ),
+        pass_rate=pass_rate(exam, totals["passed"], completed),
         buckets=_bucket_counts(exam.pk),
         sections=_section_rows(questions, completed),
         subjects=_subject_rows(questions, completed),

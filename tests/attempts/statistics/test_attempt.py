@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from assessments.models import ExamQuestion, Question
-from attempts import statistics
 from attempts.models import Attempt, UserAnswer
 from attempts.scoring import Outcome
-from attempts.statistics import (
+from attempts.statistics import attempt as statistics
+from attempts.statistics.attempt import (
     OutcomeCounts,
     QuestionRow,
     Standing,
@@ -344,12 +344,12 @@ def test_ties_share_a_rank_and_percentile_counts_scores_at_or_below(
     ]
 
 
-def test_a_retake_outside_the_population_is_ranked_without_joining_it(ranked_exam):
+def test_a_retake_outside_the_population_has_no_rank(ranked_exam):
     exam, attempts = ranked_exam
     retake = completed(exam, "85", user=attempts[1].user, attempt_number=2, counts_for_rank=False)
 
-    # Above 80, 80 and 70, below 90: rank 2, 3 of 4 at or below.
-    assert standing(retake) == Standing(rank=2, percentile=D("75.00"), population=4)
+    # The policy kept the learner's other attempt: this one stands for nobody in the ranks.
+    assert standing(retake) == Standing(rank=None, percentile=None, population=4)
 
 
 def test_an_attempt_that_is_not_completed_has_no_rank(ranked_exam):
@@ -365,10 +365,10 @@ def test_a_single_attempt_ranks_first_at_100(db):
     assert standing(only) == Standing(rank=1, percentile=D("100.00"), population=1)
 
 
-def test_an_attempt_outside_an_empty_population_ranks_first_at_100(db):
+def test_an_attempt_outside_an_empty_population_has_no_rank(db):
     outside = completed(ExamFactory(), "0", counts_for_rank=False)
 
-    assert standing(outside) == Standing(rank=1, percentile=D("100.00"), population=0)
+    assert standing(outside) == Standing(rank=None, percentile=None, population=0)
 
 
 def test_percentile_has_two_places_rounded_half_up(db):
