@@ -47,6 +47,30 @@ def exam_rules(exam_id: int) -> dict[int, MarkingRule]:
     }
 
 
+def marking_snapshot(rules: dict[int, MarkingRule]) -> list[dict]:
+    """The marking of an exam as JSON (what a regrade applied, kept on its row): per exam
+    question, its marks, negative and partial marks, bonus flag and its question's key."""
+
+    def text(value):
+        return None if value is None else str(value)
+
+    return [
+        {
+            "exam_question": exam_question_id,
+            "kind": str(rule.kind),
+            "marks": str(rule.marks),
+            "negative_marks": str(rule.negative_marks),
+            "partial_marks": text(rule.partial_marks),
+            "is_bonus": rule.is_bonus,
+            "key": sorted(rule.key),
+            "numeric_answer": text(rule.numeric_answer),
+            "tolerance": str(rule.tolerance),
+            "accepted_answers": list(rule.accepted_answers),
+        }
+        for exam_question_id, rule in rules.items()
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
     """An answer row as the scorer sees it, with what it currently stores."""
@@ -69,6 +93,7 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
             "text_response",
             "numeric_response",
             "evaluated_marks",
+            "override_marks",
             "result",
             "marks_awarded",
         )
@@ -90,6 +115,7 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
                 text=row["text_response"],
                 number=row["numeric_response"],
                 awarded=row["evaluated_marks"],
+                override=row["override_marks"],
             ),
             result=row["result"],
             marks_awarded=row["marks_awarded"],
