@@ -1,0 +1,212 @@
+"""What a regrade of an exam would change, computed without writing anything.
+
+Every finished attempt of the exam is marked again with the current key and marks (the pure
+``attempts.scoring``, over what ``attempts.marking`` loads, as ``score_attempts`` does) and
+compared with what it stores: score, pass or fail, and rank and percentile among the ranked
+population before and after (the definitions of ``attempts.statistics.standing``, the
+population rebuilt with the new scores by the exam's rank policy, as
+``refresh_rank_population`` would).
+
+Set-based: 3 queries for the exam's rules and attempts, then 2 per chunk of attempts (their
+answers and selected choices), never one per attempt. An answer is marked once per distinct
+response to a question (most learners give one of a few), so the cost is mostly loading.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from assessments.models import Exam
+from attempts.marking import exam_rules, stored_responses
+from attempts.models import Attempt, RankTable
+from attempts.scoring import percentage, score_answer, summarise
+
+RANK_CHOICE = {
+    # Which completed attempt stands for a learner (services.RANK_ORDER, as a sort key over
+    # (attempt number, score)); the smallest key wins.
+    Exam.RankPolicy.FIRST: lambda number, score: (number,),
+    Exam.RankPolicy.LAST: lambda number, score: (-number,),
+    Exam.RankPolicy.BEST: lambda number, score: (-score, number),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Rank and percentile of a completed attempt (None for one that is not completed)."""
+
+    rank: int | None
+    percentile: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One attempt's result, as stored (before) or as the regrade would store it (after)."""
+
+    state: int
+    score: Decimal
+    passed: bool | None
+    standing: Standing
+
+    @property
+    def result(self) -> str:
+        if self.state != Attempt.State.COMPLETED:
+            return Attempt.UNDECIDED_RESULT[self.state]
+        if self.passed is None:
+            return "No pass mark"
+        return "Pass" if self.passed else "Fail"
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    attempt_id: int
+    user_id: int
+    attempt_number: int
+    before: Side
+    after: Side
+
+    @property
+    def changed(self) -> bool:
+        """The stored result would change: score, state or pass/fail."""
+        b, a = self.before, self.after
+        return (b.state, b.score, b.passed) != (a.state, a.score, a.passed)
+
+    @property
+    def moved(self) -> bool:
+        """Anything shown would change, rank and percentile included."""
+        return self.changed or self.before.standing != self.after.standing
+
+    @property
+    def delta(self) -> Decimal:
+        return self.after.score - self.before.score
+
+    @property
+    def flip(self) -> str | None:
+        """ "to_fail" or "to_pass" when a decided result turns over; None otherwise."""
+        b, a = self.before.passed, self.after.passed
+        if b is None or a is None or b == a:
+            return None
+        return "to_pass" if a else "to_fail"
+
+
+@dataclass(frozen=True)
+class RegradePreview:
+    exam: Exam
+    clear_overrides: bool
+    rows: list[PreviewRow]  # every finished attempt, by attempt id
+    population_before: int
+    population_after: int
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def changed(self) -> int:
+        return sum(row.changed for row in self.rows)
+
+    @property
+    def flips(self) -> Counter:
+        return Counter(row.flip for row in self.rows if row.flip)
+
+    @property
+    def to_fail(self) -> int:
+        return self.flips["to_fail"]
+
+    @property
+    def to_pass(self) -> int:
+        return self.flips["to_pass"]
+
+
+def standings(
+    rows: list[tuple[int, int, int, int, Decimal]], policy: str, ranked: set[int] | None = None
+) -> tuple[dict[int, Standing], int]:
+    """Rank and percentile of each completed attempt of ``rows`` (attempt id, user id, attempt
+    number, state, score), and the population's size.
+
+    The population is one completed attempt per learner, chosen by ``policy``, or the
+    attempts in ``ranked`` when given (the stored ``counts_for_rank``). rank = 1 + the
+    population attempts scoring strictly more; percentile = the population attempts scoring
+    at most as much / the population × 100, half-up to 2 places; an empty population ranks
+    everyone 1 at 100.00. Attempts outside the population are ranked against it.
+    """
+    completed = [row for row in rows if row[3] == Attempt.State.COMPLETED]
+    if ranked is None:
+        choose = RANK_CHOICE[policy]
+        chosen: dict[int, tuple] = {}
+        for pk, user_id, number, _, score in completed:
+            key = (choose(number, score), pk)
+            if user_id not in chosen or key < chosen[user_id][0]:
+                chosen[user_id] = (key, score)
+        scores = Counter(score for _, score in chosen.values())
+    else:
+        scores = Counter(row[4] for row in completed if row[0] in ranked)
+    table = RankTable(sorted(scores.items(), reverse=True))
+    population = table.population
+    result = {}
+    for pk, _, _, _, score in completed:
+        rank = table.rank(score)
+        at_or_below = population - (rank - 1)
+        result[pk] = (
+            Standing(rank, percentage(Decimal(at_or_below), Decimal(population)))
+            if population
+            else Standing(1, Decimal("100.00"))
+        )
+    return result, population
+
+
+def regrade_preview(
+    exam: Exam, *, clear_overrides: bool = False, chunk_size: int = 2000
+) -> RegradePreview:
+    """Score every finished attempt of ``exam`` with its current marking, write nothing.
+
+    ``clear_overrides``: as a regrade that clears overrides would (the key marks the
+    overridden answers again). Queries: 2 for the rules, 1 for the attempts, 2 per chunk.
+    """
+    rules = exam_rules(exam.pk)
+    stored = list(
+        Attempt.objects.finished()
+        .filter(exam_id=exam.pk)
+        .order_by("pk")
+        .values_list(
+            "pk", "user_id", "attempt_number", "state", "score", "passed", "counts_for_rank"
+        )
+    )
+    memo: dict = {}
+    after: dict[int, tuple[int, Decimal, bool | None]] = {}
+    for start in range(0, len(stored), chunk_size):
+        chunk = [row[0] for row in stored[start : start + chunk_size]]
+        answers = stored_responses(chunk)
+        for pk in chunk:
+            given = answers.get(pk, {})
+            marked = []
+            for exam_question_id, rule in rules.items():
+                row = given.get(exam_question_id)
+                response = row.response if row is not None else None
+                if clear_overrides and response is not None and response.override is not None:
+                    response = replace(response, override=None)
+                key = (exam_question_id, response)
+                result = memo.get(key)
+                if result is None:
+                    result = memo[key] = score_answer(rule, response)
+                marked.append((rule, result))
+            total = summarise(marked, exam.pass_percentage)
+            state = Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
+            after[pk] = (state, total.score, None if total.pending else total.passed)
+
+    old_rows = [(pk, user, number, state, score) for pk, user, number, state, score, *_ in stored]
+    new_rows = [(pk, user, number, *after[pk][:2]) for pk, user, number, *_ in stored]
+    ranked = {row[0] for row in stored if row[6]}
+    old_standing, population_before = standings(old_rows, exam.rank_policy, ranked)
+    new_standing, population_after = standings(new_rows, exam.rank_policy)
+    none = Standing(None, None)
+    rows = [
+        PreviewRow(
+            attempt_id=pk,
+            user_id=user_id,
+            attempt_number=number,
+            before=Side(state, score, passed, old_standing.get(pk, none)),
+            after=Side(*after[pk], new_standing.get(pk, none)),
+        )
+        for pk, user_id, number, state, score, passed, _ in stored
+    ]
+    return RegradePreview(exam, clear_overrides, rows, population_before, population_after)
