@@ -899,7 +899,7 @@ def regrade_undo(*, regrade: Regrade, actor, now: datetime | None = None) -> int
         before = (attempt.state, attempt.score)
         attempt.state = kept.state_before
         for name in Attempt.RESULT_FIELDS:
-            setattr(attempt, name, kept.details["before"][name])
+            setattr(attempt, name, kept.details["result_before"][name])
         events.append(
             event(
                 attempt.pk,
@@ -1036,7 +1036,7 @@ def score_attempts(
         if moved:
             finished.append(attempt)
         if moved or always_record:
-            kept = {"before": _result_json(RESULT_FIELDS, before)} if keep_before else {}
+            kept = {"result_before": _result_json(RESULT_FIELDS, before)} if keep_before else {}
             events.append(
                 event(
                     attempt.pk,
