@@ -13,13 +13,13 @@ response to a question (most learners give one of a few), so the cost is mostly 
 """
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from assessments.models import Exam
-from attempts.marking import exam_rules, stored_responses
+from attempts.marking import answer_tuples, exam_rules
 from attempts.models import Attempt, RankTable
-from attempts.scoring import percentage, score_answer, summarise
+from attempts.scoring import Response, percentage, score_answer, summarise
 
 RANK_CHOICE = {
     # Which completed attempt stands for a learner (services.RANK_ORDER, as a sort key over
@@ -171,22 +171,23 @@ def regrade_preview(
             "pk", "user_id", "attempt_number", "state", "score", "passed", "counts_for_rank"
         )
     )
+    # The marks of each distinct (question, response): most learners give one of a few.
     memo: dict = {}
     after: dict[int, tuple[int, Decimal, bool | None]] = {}
     for start in range(0, len(stored), chunk_size):
         chunk = [row[0] for row in stored[start : start + chunk_size]]
-        answers = stored_responses(chunk)
+        answers = answer_tuples(chunk)
         for pk in chunk:
             given = answers.get(pk, {})
             marked = []
             for exam_question_id, rule in rules.items():
                 row = given.get(exam_question_id)
-                response = row.response if row is not None else None
-                if clear_overrides and response is not None and response.override is not None:
-                    response = replace(response, override=None)
-                key = (exam_question_id, response)
+                if row is not None and clear_overrides:
+                    row = (*row[:4], None)
+                key = (exam_question_id, row)
                 result = memo.get(key)
                 if result is None:
+                    response = None if row is None else Response(*row)
                     result = memo[key] = score_answer(rule, response)
                 marked.append((rule, result))
             total = summarise(marked, exam.pass_percentage)

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 
 from assessments.kinds import QuestionKind
 
@@ -447,6 +448,7 @@ def _overridden(rule: MarkingRule, outcome: Outcome, override: Decimal) -> Answe
 # --------------------------------------------------------------------------- attempt
 
 
+@lru_cache(maxsize=4096)  # pure, and an exam's scores take few distinct values
 def percentage(score: Decimal, max_score: Decimal) -> Decimal:
     """``score / max_score * 100`` rounded half-up (away from zero) to 2 places, computed
     exactly; ``0.00`` when ``max_score`` is 0. Negative when the score is.
