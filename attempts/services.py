@@ -999,18 +999,21 @@ def score_attempts(
                         UserAnswer(pk=row.id, result=result.outcome, marks_awarded=result.marks)
                     )
                 if (differs and not was_running) or row.id in noted:
+                    # An evaluation or override also rescores the attempt's other answers
+                    # with the current marking: those changes are a rescore, not theirs.
+                    aside = bool(noted) and row.id not in noted and regrade_id is None
                     history.append(
                         MarkChange(
                             answer_id=row.id,
                             attempt_id=attempt.pk,
-                            source=source,
+                            source=MarkChange.Source.RESCORE if aside else source,
                             result_before=row.result,
                             marks_before=row.marks_awarded,
                             result_after=result.outcome,
                             marks_after=result.marks,
                             at=now,
                             actor_id=_actor_id(actor),
-                            comment=comment,
+                            comment="" if aside else comment,
                             regrade_id=regrade_id,
                         )
                     )

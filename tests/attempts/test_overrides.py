@@ -169,3 +169,16 @@ class TestMarksHistory:
         assert set(
             MarkChange.objects.values_list("attempt_id", "source", "marks_before", "marks_after")
         ) == {(ada.pk, "rescore", D("4"), D("10")), (bob.pk, "rescore", D("4"), D("10"))}
+
+    def test_an_override_on_a_stale_attempt_records_the_other_changes_as_a_rescore(
+        self, kit, ranked
+    ):
+        ada, _ = ranked
+        kit.eq["single"].marks = D("10")  # ada's single choice answer: 4 -> 10 when rescored
+        kit.eq["single"].save()
+
+        override(kit, answer_of(ada, kit, "true_false"), "0", comment="Guess")
+
+        assert set(
+            MarkChange.objects.values_list("answer__exam_question", "source", "comment")
+        ) == {(kit.eq["true_false"].pk, "override", "Guess"), (kit.eq["single"].pk, "rescore", "")}
