@@ -7,14 +7,23 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import Attempt, AttemptEvent, MarkChange, Regrade, UserAnswer
 from tests.admin_pages import url
 
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 # Axes' records (lockouts, sign-ins) come from sign-ins only.
-READ_ONLY = {Attempt, UserAnswer, AttemptEvent, AccessAttempt, AccessLog, AccessFailureLog}
+READ_ONLY = {
+    Attempt,
+    UserAnswer,
+    AttemptEvent,
+    Regrade,
+    MarkChange,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+}
 
 
 def test_every_model_of_the_project_has_an_admin():
