@@ -241,3 +241,10 @@ class TestLinks:
         for name in ("exam-attempts", "exam-summary"):
             html = client.get(reverse(name, args=[kit.exam.pk])).text
             assert f'href="{preview_url(kit)}"' in html
+
+    def test_the_admins_exam_page_leads_to_the_preview_while_results_are_stale(
+        self, admin_client, kit, ranked
+    ):
+        raise_marks(kit)
+        html = admin_client.get(reverse("admin:assessments_exam_change", args=[kit.exam.pk])).text
+        assert f'href="{preview_url(kit)}"' in html
