@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
@@ -779,11 +779,14 @@ def regrade_run(*, regrade_id: int, chunk_size: int = 500) -> Regrade:
     moved = regrades.filter(status=Regrade.Status.QUEUED).update(
         status=Regrade.Status.RUNNING,
         done=0,
-        total=Subquery(
-            finished.filter(exam_id=OuterRef("exam_id"))
-            .values("exam_id")
-            .annotate(n=Count("pk"))
-            .values("n")
+        total=Coalesce(
+            Subquery(
+                finished.filter(exam_id=OuterRef("exam_id"))
+                .values("exam_id")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
         ),
     )
     regrade = Regrade.objects.select_related("exam").get(pk=regrade_id)

@@ -98,6 +98,11 @@ class TestCommit:
         with pytest.raises(ConflictError, match="already under way"):
             services.exam_regrade(exam=kit.exam, actor=kit.instructor, reason="second")
 
+    def test_an_exam_without_finished_attempts_regrades_nothing(self, kit):
+        kit.start()  # running: not regraded
+        regrade = commit(kit)
+        assert (regrade.status, regrade.total, regrade.done, regrade.changed) == ("done", 0, 0, 0)
+
     def test_running_a_regrade_twice_rescores_once(self, kit, ranked):
         raise_single_marks(kit)
         regrade = commit(kit)
