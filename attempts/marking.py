@@ -124,10 +124,11 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
 
 
 def answer_tuples(attempt_ids) -> dict[int, dict[int, tuple]]:
-    """``{attempt_id: {exam_question_id: (chosen, text, number, awarded, override)}}``: the
-    responses of many attempts as plain tuples (2 queries), for callers that mark each
-    distinct response once (``attempts.regrade_preview``): building a ``Response`` per row,
-    as ``stored_responses`` does, costs more than loading it."""
+    """``{attempt_id: {exam_question_id: (response, result, marks_awarded)}}`` with
+    ``response`` the tuple of ``Response``'s fields (chosen, text, number, awarded,
+    override): the answers of many attempts as plain values (2 queries), for callers that
+    mark each distinct response once (``attempts.regrade_preview``): building a
+    ``Response`` per row, as ``stored_responses`` does, costs more than loading it."""
     chosen: dict[int, set[int]] = defaultdict(set)
     through = UserAnswer.selected_choices.through
     for answer_id, choice_id in through.objects.filter(
@@ -136,9 +137,17 @@ def answer_tuples(attempt_ids) -> dict[int, dict[int, tuple]]:
         chosen[answer_id].add(choice_id)
     empty = frozenset()
     answers: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for pk, attempt_id, exam_question_id, *given in UserAnswer.objects.filter(
-        attempt_id__in=attempt_ids
-    ).values_list(
+    for (
+        pk,
+        attempt_id,
+        exam_question_id,
+        text,
+        number,
+        awarded,
+        override,
+        result,
+        marks,
+    ) in UserAnswer.objects.filter(attempt_id__in=attempt_ids).values_list(
         "id",
         "attempt_id",
         "exam_question_id",
@@ -146,10 +155,10 @@ def answer_tuples(attempt_ids) -> dict[int, dict[int, tuple]]:
         "numeric_response",
         "evaluated_marks",
         "override_marks",
+        "result",
+        "marks_awarded",
     ):
         picked = chosen.get(pk)
-        answers[attempt_id][exam_question_id] = (
-            frozenset(picked) if picked else empty,
-            *given,
-        )
+        response = (frozenset(picked) if picked else empty, text, number, awarded, override)
+        answers[attempt_id][exam_question_id] = (response, result, marks)
     return answers

@@ -9,7 +9,9 @@ population rebuilt with the new scores by the exam's rank policy, as
 
 Set-based: 3 queries for the exam's rules and attempts, then 2 per chunk of attempts (their
 answers and selected choices), never one per attempt. An answer is marked once per distinct
-response to a question (most learners give one of a few), so the cost is mostly loading.
+response to a question (most learners give one of a few), and an attempt whose answers all
+keep their outcome and marks keeps its totals (as ``score_attempts`` would), so the cost is
+mostly loading.
 """
 
 from collections import Counter
@@ -19,7 +21,15 @@ from decimal import Decimal
 from assessments.models import Exam
 from attempts.marking import answer_tuples, exam_rules
 from attempts.models import Attempt, RankTable
-from attempts.scoring import Response, percentage, score_answer, summarise
+from attempts.scoring import (
+    AnswerScore,
+    Outcome,
+    Response,
+    is_passed,
+    percentage,
+    score_answer,
+    summarise,
+)
 
 RANK_CHOICE = {
     # Which completed attempt stands for a learner (services.RANK_ORDER, as a sort key over
@@ -155,7 +165,7 @@ def standings(
 
 
 def regrade_preview(
-    exam: Exam, *, clear_overrides: bool = False, chunk_size: int = 2000
+    exam: Exam, *, clear_overrides: bool = False, chunk_size: int = 10000
 ) -> RegradePreview:
     """Score every finished attempt of ``exam`` with its current marking, write nothing.
 
@@ -168,31 +178,55 @@ def regrade_preview(
         .filter(exam_id=exam.pk)
         .order_by("pk")
         .values_list(
-            "pk", "user_id", "attempt_number", "state", "score", "passed", "counts_for_rank"
+            "pk",
+            "user_id",
+            "attempt_number",
+            "state",
+            "score",
+            "passed",
+            "counts_for_rank",
+            "max_score",
+            "percentage",
         )
     )
+    # What every attempt's maximum will be (summarise's sum of the rules' marks).
+    nothing = AnswerScore(Outcome.UNANSWERED, Decimal("0"))
+    max_score = summarise([(rule, nothing) for rule in rules.values()], None).max_score
     # The marks of each distinct (question, response): most learners give one of a few.
     memo: dict = {}
     after: dict[int, tuple[int, Decimal, bool | None]] = {}
     for start in range(0, len(stored), chunk_size):
-        chunk = [row[0] for row in stored[start : start + chunk_size]]
-        answers = answer_tuples(chunk)
-        for pk in chunk:
+        rows = stored[start : start + chunk_size]
+        answers = answer_tuples([row[0] for row in rows])
+        for pk, _, _, state, score, _, _, old_max, old_percentage in rows:
             given = answers.get(pk, {})
-            marked = []
+            marked, differs = [], old_max != max_score or len(given) != len(rules)
             for exam_question_id, rule in rules.items():
                 row = given.get(exam_question_id)
-                if row is not None and clear_overrides:
-                    row = (*row[:4], None)
-                key = (exam_question_id, row)
+                response, result_before, marks_before = row or (None, None, None)
+                if response is not None and clear_overrides:
+                    response = (*response[:4], None)
+                key = (exam_question_id, response)
                 result = memo.get(key)
                 if result is None:
-                    response = None if row is None else Response(*row)
-                    result = memo[key] = score_answer(rule, response)
+                    given_response = None if response is None else Response(*response)
+                    result = memo[key] = score_answer(rule, given_response)
                 marked.append((rule, result))
-            total = summarise(marked, exam.pass_percentage)
-            state = Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
-            after[pk] = (state, total.score, None if total.pending else total.passed)
+                differs = differs or (
+                    result.outcome != result_before or result.marks != marks_before
+                )
+            if differs:
+                total = summarise(marked, exam.pass_percentage)
+                state = (
+                    Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
+                )
+                after[pk] = (state, total.score, None if total.pending else total.passed)
+            else:
+                # Every answer keeps its outcome and marks: so do the totals (score_attempts
+                # would write nothing); pass or fail follows the exam's pass mark as it is now.
+                pending = state == Attempt.State.PENDING_EVALUATION
+                passed = None if pending else is_passed(old_percentage, exam.pass_percentage)
+                after[pk] = (state, score, passed)
 
     old_rows = [(pk, user, number, state, score) for pk, user, number, state, score, *_ in stored]
     new_rows = [(pk, user, number, *after[pk][:2]) for pk, user, number, *_ in stored]
@@ -208,6 +242,6 @@ def regrade_preview(
             before=Side(state, score, passed, old_standing.get(pk, none)),
             after=Side(*after[pk], new_standing.get(pk, none)),
         )
-        for pk, user_id, number, state, score, passed, _ in stored
+        for pk, user_id, number, state, score, passed, *_ in stored
     ]
     return RegradePreview(exam, clear_overrides, rows, population_before, population_after)

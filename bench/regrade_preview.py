@@ -163,6 +163,10 @@ def build(attempts: int, questions: int, seed: int) -> Exam:
             )
             print(f"  {start + len(batch)} attempts", file=sys.stderr)
         refresh_rank_population(exam=exam)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics for the planner, as after a load
+            cursor.execute("ANALYZE attempts_attempt, attempts_useranswer")
+            cursor.execute("ANALYZE attempts_useranswer_selected_choices")
     print(f"built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return exam
 

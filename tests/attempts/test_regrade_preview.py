@@ -178,7 +178,7 @@ class TestQueries:
             play(kit, kit.enrol(f"learner{n}"), {"single": [n % 2], "multiple": [0]})
         move_single_key(kit)
         # exam questions + questions, key choices, the finished attempts; then per chunk of
-        # 2000 attempts: their answers, their selected choices
+        # 10000 attempts: their answers, their selected choices
         with django_assert_num_queries(5):
             preview = regrade_preview(kit.exam)
         assert preview.total == learners
