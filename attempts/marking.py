@@ -8,6 +8,10 @@ number of questions); ``stored_responses`` reads the answers of many attempts at
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Q, Value
+
 from assessments.models import AnswerChoice, ExamQuestion
 from attempts.models import UserAnswer
 from attempts.scoring import MarkingRule, Response
@@ -123,31 +127,21 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
     return answers
 
 
-def answer_tuples(attempt_ids) -> dict[int, dict[int, tuple]]:
-    """``{attempt_id: {exam_question_id: (response, result, marks_awarded)}}`` with
-    ``response`` the tuple of ``Response``'s fields (chosen, text, number, awarded,
-    override): the answers of many attempts as plain values (2 queries), for callers that
-    mark each distinct response once (``attempts.regrade_preview``): building a
-    ``Response`` per row, as ``stored_responses`` does, costs more than loading it."""
-    chosen: dict[int, set[int]] = defaultdict(set)
-    through = UserAnswer.selected_choices.through
-    for answer_id, choice_id in through.objects.filter(
-        useranswer__attempt_id__in=attempt_ids
-    ).values_list("useranswer_id", "answerchoice_id"):
-        chosen[answer_id].add(choice_id)
-    empty = frozenset()
-    answers: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for (
-        pk,
-        attempt_id,
-        exam_question_id,
-        text,
-        number,
-        awarded,
-        override,
-        result,
-        marks,
-    ) in UserAnswer.objects.filter(attempt_id__in=attempt_ids).values_list(
+def answer_tuples(*, exam_id: int, first: int, last: int) -> dict[int, dict[int, tuple]]:
+    """``{attempt_id: {exam_question_id: (response, result, marks_awarded)}}`` for the
+    attempts of ``exam_id`` with ids in ``first..last``, ``response`` being the tuple of
+    ``Response``'s fields (chosen, text, number, awarded, override).
+
+    The answers of many attempts as plain values, for callers that mark each distinct
+    response once (``attempts.regrade_preview``): building a ``Response`` per row, as
+    ``stored_responses`` does, costs more than loading it. A range of ids rather than a list
+    keeps the statements short whatever the chunk. On PostgreSQL the chosen choices come
+    with their answer as an array (1 query); elsewhere from the join table (2 queries).
+    """
+    answers_of = UserAnswer.objects.filter(
+        attempt__exam_id=exam_id, attempt_id__gte=first, attempt_id__lte=last
+    )
+    fields = [
         "id",
         "attempt_id",
         "exam_question_id",
@@ -157,8 +151,37 @@ def answer_tuples(attempt_ids) -> dict[int, dict[int, tuple]]:
         "override_marks",
         "result",
         "marks_awarded",
-    ):
-        picked = chosen.get(pk)
+    ]
+    if connection.vendor == "postgresql":
+        rows = answers_of.annotate(
+            chosen=ArrayAgg(
+                "selected_choices__id",
+                filter=Q(selected_choices__isnull=False),
+                default=Value([]),
+            )
+        ).values_list(*fields, "chosen")
+    else:
+        chosen: dict[int, list[int]] = defaultdict(list)
+        through = UserAnswer.selected_choices.through
+        for answer_id, choice_id in through.objects.filter(
+            useranswer__in=answers_of.values("pk")
+        ).values_list("useranswer_id", "answerchoice_id"):
+            chosen[answer_id].append(choice_id)
+        rows = ((*row, chosen.get(row[0])) for row in answers_of.values_list(*fields))
+    empty = frozenset()
+    answers: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for (
+        _,
+        attempt_id,
+        exam_question_id,
+        text,
+        number,
+        awarded,
+        override,
+        result,
+        marks,
+        picked,
+    ) in rows:
         response = (frozenset(picked) if picked else empty, text, number, awarded, override)
         answers[attempt_id][exam_question_id] = (response, result, marks)
     return answers

@@ -197,7 +197,7 @@ def regrade_preview(
     after: dict[int, tuple[int, Decimal, bool | None]] = {}
     for start in range(0, len(stored), chunk_size):
         rows = stored[start : start + chunk_size]
-        answers = answer_tuples([row[0] for row in rows])
+        answers = answer_tuples(exam_id=exam.pk, first=rows[0][0], last=rows[-1][0])
         for pk, _, _, state, score, _, _, old_max, old_percentage in rows:
             given = answers.get(pk, {})
             marked, differs = [], old_max != max_score or len(given) != len(rules)

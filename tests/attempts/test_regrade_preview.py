@@ -17,6 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from assessments.models import AnswerChoice, Exam
 from assessments.services import exams_marking_changed
@@ -27,6 +28,8 @@ from attempts.statistics import standing
 from tests.play import NOW
 
 D = Decimal
+# Queries per chunk of the preview: answers and their choices (one array query on PostgreSQL).
+PER_CHUNK = 1 if connection.vendor == "postgresql" else 2
 
 
 def move_single_key(kit):
@@ -178,12 +181,13 @@ class TestQueries:
             play(kit, kit.enrol(f"learner{n}"), {"single": [n % 2], "multiple": [0]})
         move_single_key(kit)
         # exam questions + questions, key choices, the finished attempts; then per chunk of
-        # 10000 attempts: their answers, their selected choices
-        with django_assert_num_queries(5):
+        # 10000 attempts: their answers with their chosen choices (PostgreSQL: an array in
+        # the same query; elsewhere a second query)
+        with django_assert_num_queries(3 + PER_CHUNK):
             preview = regrade_preview(kit.exam)
         assert preview.total == learners
 
-    def test_more_chunks_add_two_queries_each(self, kit, cohort, django_assert_num_queries):
-        # the rules (2), the attempts (1), 3 chunks of 2, 2 and 1 attempts × (answers, choices)
-        with django_assert_num_queries(9):
+    def test_more_chunks_add_their_queries_each(self, kit, cohort, django_assert_num_queries):
+        # the rules (2), the attempts (1), 3 chunks of 2, 2 and 1 attempts × their queries
+        with django_assert_num_queries(3 + 3 * PER_CHUNK):
             regrade_preview(kit.exam, chunk_size=2)
