@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
+from kombu.exceptions import OperationalError
 
 from assessments.models import Exam
 from attempts.errors import AttemptError
@@ -98,7 +99,8 @@ class RegradePreviewView(ReviewerRequiredMixin, View):
                 commit.add_error(field, error.message)
                 status = page_status(error)
             else:
-                start(regrade)
+                if not start(regrade):
+                    messages.error(request, "The task queue did not answer: commit again later.")
                 return SeeOther(reverse("regrade-detail", args=[regrade.pk]))
         clear = commit.cleaned_data.get("clear_overrides", False) if commit.is_bound else False
         query = PreviewForm({"clear_overrides": clear or ""})
@@ -144,13 +146,21 @@ def query_string(data) -> str:
     return "&".join(parts)
 
 
-def start(regrade: Regrade) -> None:
+def start(regrade: Regrade) -> bool:
     """Run a committed regrade: inline when small, else as a Celery task (inline too when no
-    broker is configured: ``CELERY_TASK_ALWAYS_EAGER``)."""
+    broker is configured: ``CELERY_TASK_ALWAYS_EAGER``). False when the broker refused the
+    task: the regrade is then marked failed, so that it blocks no later regrade."""
     if regrade.total <= settings.REGRADE_INLINE_LIMIT:
         regrade_run(regrade_id=regrade.pk)
-    else:
+        return True
+    try:
         regrade_exam.delay(regrade.pk)
+    except OperationalError:
+        Regrade.objects.filter(pk=regrade.pk, status=Regrade.Status.QUEUED).update(
+            status=Regrade.Status.FAILED
+        )
+        return False
+    return True
 
 
 def reviewed_regrade(request, pk) -> Regrade:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.urls import reverse
+from kombu.exceptions import OperationalError
 
 from assessments.models import ExamQuestion
 from assessments.services import exams_marking_changed
@@ -47,8 +48,8 @@ def rows(response) -> list[list[str]]:
     ]
 
 
-def commit(client, kit, reason="Q1 is worth 10", **extra):
-    return client.post(preview_url(kit), {"reason": reason, **extra})
+def commit(client, kit, reason="Q1 is worth 10", follow=False, **extra):
+    return client.post(preview_url(kit), {"reason": reason, **extra}, follow=follow)
 
 
 class TestWho:
@@ -188,6 +189,23 @@ class TestCommit:
         page = client.get(response["Location"])
         assert '<meta http-equiv="refresh" content="2">' in page.text
         assert '<progress id="regrade-progress" value="0" max="2">' in page.text
+
+    def test_a_broker_that_does_not_answer_fails_the_regrade_with_a_message(
+        self, client, kit, ranked, settings, monkeypatch
+    ):
+        settings.REGRADE_INLINE_LIMIT = 1
+
+        def refuse(regrade_id):
+            raise OperationalError("Connection refused")
+
+        monkeypatch.setattr("attempts.web.regrade.regrade_exam.delay", refuse)
+        client.force_login(kit.instructor)
+
+        page = commit(client, kit, follow=True)
+
+        assert "The task queue did not answer" in page.text
+        assert Regrade.objects.get().status == "failed"
+        assert commit(client, kit).status_code == 303  # a failed regrade blocks no other
 
     def test_a_missing_reason_is_a_400_beside_the_field(self, client, kit, ranked):
         client.force_login(kit.instructor)
