@@ -24,6 +24,7 @@ from assessments.services import (
     EXAM_QUESTION_MARKING_FIELDS,
     QUESTION_KEY_FIELDS,
     exams_marking_changed,
+    exams_marking_changing,
     exams_placing,
 )
 from attempts.models import Attempt
@@ -55,18 +56,26 @@ class MarkingChangeMixin:
     def mark(self, objects) -> None:
         exams_marking_changed(exam_ids=self.exams_of(objects), now=timezone.now())
 
+    def remember(self, objects) -> None:
+        """Before a change: keep the marking the results follow (a regrade's undo)."""
+        exams_marking_changing(exam_ids=self.exams_of(objects))
+
     def save_model(self, request, obj, form, change):
+        if change and self.marking_fields & set(form.changed_data):
+            self.remember([obj])
         super().save_model(request, obj, form, change)
         if not change or self.marking_fields & set(form.changed_data):
             self.mark([obj])
 
     def delete_model(self, request, obj):
         exams = self.exams_of([obj])
+        exams_marking_changing(exam_ids=exams)
         super().delete_model(request, obj)
         exams_marking_changed(exam_ids=exams, now=timezone.now())
 
     def delete_queryset(self, request, queryset):
         exams = self.exams_of(list(queryset))
+        exams_marking_changing(exam_ids=exams)
         super().delete_queryset(request, queryset)
         exams_marking_changed(exam_ids=exams, now=timezone.now())
 
@@ -142,6 +151,8 @@ class ExamAdmin(admin.ModelAdmin):
         return [SectionInline] if obj is None else [SectionInline, ExamQuestionInline]
 
     def save_related(self, request, form, formsets, change):
+        if change:
+            exams_marking_changing(exam_ids=[form.instance.pk])
         super().save_related(request, form, formsets, change)
         placements = [f for f in formsets if f.model is ExamQuestion]
         if change and any(changed_marking(f, EXAM_QUESTION_MARKING_FIELDS) for f in placements):
@@ -224,11 +235,15 @@ class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # A new question is placed in no exam yet: only a change of the key matters.
+        if change and self.marking_fields & set(form.changed_data):
+            self.remember([obj])
         admin.ModelAdmin.save_model(self, request, obj, form, change)
         if change and self.marking_fields & set(form.changed_data):
             self.mark([obj])
 
     def save_related(self, request, form, formsets, change):
+        if change:
+            self.remember([form.instance])
         super().save_related(request, form, formsets, change)
         if change and any(changed_marking(f, CHOICE_KEY_FIELDS) for f in formsets):
             self.mark([form.instance])

@@ -378,8 +378,10 @@ class Regrade(models.Model):
     a Celery task, and can be undone once (``regrade_undo``).
 
     Undo puts back the results the answers had before (from the ``MarkChange`` rows this
-    regrade wrote, and the overrides it cleared), not the key: the key was edited in the
-    admin before the regrade and stays as edited, so the exam is flagged as changed again.
+    regrade wrote, and the overrides it cleared) and the marking they followed: the marks
+    and keys the admin kept just before the change (``Exam.marking_baseline``, in the
+    snapshot's "before"). A key changed outside the admin has no such record: it stays as
+    edited, and the exam is flagged as changed again.
     """
 
     class Status(models.TextChoices):
@@ -404,8 +406,9 @@ class Regrade(models.Model):
     # How many attempts' results changed (known when done).
     changed = models.PositiveIntegerField(null=True, blank=True)
     # The marking the regrade applied, for the record: {"questions": [{exam question's
-    # marks, negative and partial marks, bonus flag, the question's key}]} and, when it
-    # clears overrides, {"overrides": {answer id: marks}} so an undo can put them back.
+    # marks, negative and partial marks, bonus flag, the question's key}]}; the marking the
+    # results followed before ("before": Exam.marking_baseline; "stale_since"); and, when
+    # it clears overrides, {"overrides": {answer id: marks}}: what an undo puts back.
     snapshot = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -26,7 +26,13 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
-from assessments.services import exam_marking_settled, exams_marking_changed
+from assessments.services import (
+    exam_marking_settled,
+    exams_marking_changed,
+    exams_marking_changing,
+    exams_placing,
+    marking_restore,
+)
 from attempts.errors import (
     AttemptLimitError,
     AttemptNotRunningError,
@@ -745,11 +751,17 @@ def exam_regrade(
     if not reason:
         raise InvalidAnswerError("Say why the exam is regraded.", field="reason")
     # The exam row serializes two commits of a regrade of the same exam.
-    list(Exam.objects.select_for_update().filter(pk=exam.pk).values_list("pk"))
+    exam = Exam.objects.select_for_update().get(pk=exam.pk)
     active = [Regrade.Status.QUEUED, Regrade.Status.RUNNING]
     if Regrade.objects.filter(exam=exam, status__in=active).exists():
         raise ConflictError("A regrade of this exam is already under way: wait for it to end.")
-    snapshot: dict = {"questions": marking_snapshot(exam_rules(exam.pk))}
+    snapshot: dict = {
+        "questions": marking_snapshot(exam_rules(exam.pk)),
+        # Were the results stale, since when, and the marking they followed (kept by the
+        # admin before the change; None when it was changed elsewhere): what undo restores.
+        "stale_since": None if exam.marking_changed_at is None else str(exam.marking_changed_at),
+        "before": exam.marking_baseline if exam.marking_changed_at else None,
+    }
     if clear_overrides:
         overridden = UserAnswer.objects.filter(
             attempt__exam=exam,
@@ -822,8 +834,9 @@ def regrade_run(*, regrade_id: int, chunk_size: int = 500) -> Regrade:
 def regrade_undo(*, regrade: Regrade, actor, now: datetime | None = None) -> int:
     """Put back the results a done regrade changed: each answer's outcome and marks (from
     its ``MarkChange`` rows), the overrides it cleared, and each attempt's stored result
-    (kept in its ``regraded`` event). The key stays as edited, so the exam is flagged as
-    changed again (its banner offers the next regrade). Returns how many attempts changed.
+    (kept in its ``regraded`` event); and the marks and keys those results followed, when
+    the admin kept them before the change (``_restore_marking``; else the key stays as
+    edited and the exam is flagged as changed again). Returns how many attempts changed.
 
     Refused unless ``actor`` reviews the exam, the regrade is done, no later regrade of the
     exam stands, and no mark of the exam changed since (an override, say): undoing would
@@ -920,8 +933,36 @@ def regrade_undo(*, regrade: Regrade, actor, now: datetime | None = None) -> int
     Regrade.objects.filter(pk=regrade.pk).update(
         status=Regrade.Status.UNDONE, undone_at=now, undone_by=_actor_id(actor)
     )
-    exams_marking_changed(exam_ids=[exam.pk], now=now)
+    _restore_marking(exam, regrade.snapshot, now=now)
     return len(attempts)
+
+
+def _restore_marking(exam: Exam, snapshot: dict, *, now: datetime) -> None:
+    """After an undo put the results back: put back the marking they followed too, when the
+    admin kept it before the change (``Exam.marking_baseline``) and the exam still places
+    the same questions. Then the exam is up to date again, unless attempts finished since
+    the change (scored with the later marking); other exams sharing a question whose key
+    moved back are flagged. Without that marking, the exam is flagged as changed: its key
+    stays as edited and its results do not follow it."""
+    stale_since, before = snapshot.get("stale_since"), snapshot.get("before")
+    if stale_since is None:
+        return  # the regrade followed no change of marking: the results were up to date
+    if before:
+        questions = [row["question"] for row in before["questions"]]
+        sharing = [pk for pk in exams_placing(question_ids=questions) if pk != exam.pk]
+        exams_marking_changing(exam_ids=sharing)
+        others = marking_restore(exam_id=exam.pk, baseline=before)
+        if others is not None:
+            exams_marking_changed(exam_ids=others, now=now)
+            since = datetime.fromisoformat(stale_since)
+            if Attempt.objects.finished().filter(exam=exam, completed_at__gte=since).exists():
+                exams_marking_changed(exam_ids=[exam.pk], now=now)
+            else:
+                Exam.objects.filter(pk=exam.pk).update(
+                    marking_changed_at=None, marking_baseline=None
+                )
+            return
+    exams_marking_changed(exam_ids=[exam.pk], now=now)
 
 
 # ---------------------------------------------------------------------- shared machinery

@@ -10,16 +10,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
-from assessments.models import Exam, ExamQuestion
-from assessments.services import exams_marking_changed
+from assessments.models import AnswerChoice, Exam, ExamQuestion
+from assessments.services import exams_marking_changed, exams_marking_changing
 from attempts import services
 from attempts.errors import ConflictError, InvalidAnswerError, NotAllowedError
 from attempts.models import Attempt, AttemptEvent, MarkChange, Regrade, UserAnswer
 from attempts.tasks import regrade_exam
 from tests.attempts.web import conftest as web
 from tests.attempts.web.conftest import SUBMITTED
-from tests.factories import CourseFactory, UserFactory
+from tests.factories import (
+    CourseFactory,
+    ExamFactory,
+    ExamQuestionFactory,
+    SectionFactory,
+    UserFactory,
+)
 
 ranked = web.ranked  # the web tests' fixture
 D = Decimal
@@ -221,3 +228,76 @@ class TestUndo:
         regrade = commit(kit)
         with pytest.raises(NotAllowedError):
             services.regrade_undo(regrade=regrade, actor=kit.learner)
+
+
+class TestUndoRestoresTheMarking:
+    """When the admin kept the marking before the change (``exams_marking_changing``, which
+    the admin calls before saving), undo puts it back with the results."""
+
+    def change_single_marks_as_the_admin_does(self, kit):
+        exams_marking_changing(exam_ids=[kit.exam.pk])
+        raise_single_marks(kit)
+
+    def test_marks_come_back_and_the_exam_is_up_to_date_again(self, kit, ranked):
+        before = results()
+        self.change_single_marks_as_the_admin_does(kit)
+        regrade = commit(kit)
+
+        services.regrade_undo(regrade=regrade, actor=kit.instructor, now=CHANGED)
+
+        assert ExamQuestion.objects.get(pk=kit.eq["single"].pk).marks == D("4.00")
+        assert results() == before
+        exam = Exam.objects.get(pk=kit.exam.pk)
+        assert (exam.marking_changed_at, exam.marking_baseline) == (None, None)
+
+    def test_a_key_comes_back_and_other_exams_sharing_the_question_are_flagged(self, kit, ranked):
+        other = ExamFactory(course=kit.course)
+        ExamQuestionFactory(
+            exam=other, section=SectionFactory(exam=other), question=kit.eq["single"].question
+        )
+        first, second = kit.choices["single"][:2]
+        exams_marking_changing(exam_ids=[kit.exam.pk])
+        AnswerChoice.objects.filter(pk=first.pk).update(is_correct=False)
+        AnswerChoice.objects.filter(pk=second.pk).update(is_correct=True)
+        exams_marking_changed(exam_ids=[kit.exam.pk], now=CHANGED)
+        regrade = commit(kit)
+
+        services.regrade_undo(regrade=regrade, actor=kit.instructor, now=CHANGED)
+
+        assert set(
+            AnswerChoice.objects.filter(question=first.question, is_correct=True).values_list(
+                "pk", flat=True
+            )
+        ) == {first.pk}
+        assert Exam.objects.get(pk=other.pk).marking_changed_at == CHANGED
+        assert Exam.objects.get(pk=kit.exam.pk).marking_changed_at is None
+
+    def test_attempts_finished_after_the_change_leave_the_exam_flagged(self, kit, ranked):
+        self.change_single_marks_as_the_admin_does(kit)
+        late = kit.start(kit.enrol("late"), now=CHANGED)
+        kit.answer(late, "single", choices=[0], now=CHANGED)
+        services.attempt_submit(attempt=late, now=CHANGED + timedelta(minutes=5))
+        regrade = commit(kit)
+
+        services.regrade_undo(regrade=regrade, actor=kit.instructor, now=CHANGED)
+
+        # Marks are back to 4, but late's attempt was scored with 10: a rescore is due.
+        assert ExamQuestion.objects.get(pk=kit.eq["single"].pk).marks == D("4.00")
+        assert Exam.objects.get(pk=kit.exam.pk).marking_changed_at == CHANGED
+
+    def test_the_admin_keeps_the_marking_before_a_key_change(self, admin_client, kit, ranked):
+        choice = kit.choices["single"][1]
+        response = admin_client.post(
+            reverse("admin:assessments_answerchoice_change", args=[choice.pk]),
+            {
+                "question": choice.question_id,
+                "text_html": choice.text_html,
+                "is_correct": "on",
+                "order": choice.order,
+            },
+        )
+        assert response.status_code == 302
+        exam = Exam.objects.get(pk=kit.exam.pk)
+        assert exam.marking_changed_at is not None
+        key = exam.marking_baseline["keys"][str(choice.question_id)]
+        assert key["correct"] == [kit.choices["single"][0].pk]  # as before the change
