@@ -44,6 +44,14 @@ class Exam(models.Model):
         BEST = "best", "Best attempt"
         LAST = "last", "Last attempt"
 
+    class ReviewContent(models.TextChoices):
+        """What the review policy releases to the learner of a finished attempt (the score
+        of a finished attempt is never held back): ``lms.access.learner_review``."""
+
+        SCORE = "score", "The score only"
+        CORRECTNESS = "correctness", "The score and which answers were right, without the key"
+        EVERYTHING = "everything", "Everything: results, the key and explanations"
+
     class ReviewPolicy(models.TextChoices):
         """When a learner may see the key and the result of each answer of a finished
         attempt (never while it runs; reviewers always). See ``results_released``."""
@@ -82,6 +90,9 @@ class Exam(models.Model):
     # learner may still retake the exam (a key seen once would answer the next attempt).
     review_policy = models.CharField(
         max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.AFTER_LAST_ATTEMPT
+    )
+    review_content = models.CharField(
+        max_length=20, choices=ReviewContent.choices, default=ReviewContent.EVERYTHING
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # When marks, negative or partial marks, bonus flags, the questions placed or a key last

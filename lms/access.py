@@ -25,6 +25,8 @@ in each pair, and nowhere else. Querysets expose these as ``reviewable_by``/``vi
 the filters are written on field paths so that ``lms`` needs no import of the feature apps.
 """
 
+from typing import NamedTuple
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lms.models import Course, Enrollment, User
@@ -155,26 +157,60 @@ def can_view_attempt(user, attempt) -> bool:
     )
 
 
+class Review(NamedTuple):
+    """What a user sees of one attempt beyond the answers given: ``results`` (which answers
+    were right, their marks, the counts by section) and ``key`` (the answer key, accepted
+    answers, tolerances, explanations)."""
+
+    results: bool
+    key: bool
+
+
+def review_of(user, attempt, *, now, reviewer: bool | None = None) -> Review:
+    """Reviewers see everything; the learner who made the attempt what ``learner_review``
+    releases. ``reviewer`` spares the check when the caller knows it (an annotation)."""
+    if reviewer is None:
+        reviewer = can_review_attempt(user, attempt)
+    if reviewer:
+        return Review(results=True, key=True)
+    content = learner_review(user, attempt, now=now)
+    released = type(attempt.exam).ReviewContent
+    return Review(
+        results=content in (released.CORRECTNESS, released.EVERYTHING),
+        key=content == released.EVERYTHING,
+    )
+
+
 def can_see_results(user, attempt, *, now) -> bool:
-    """The answer key and the result of each answer of one attempt (explanations, accepted
-    answers, tolerances, per-section counts): reviewers always, the learner who made it as
-    ``learner_sees_results`` says."""
-    return can_review_attempt(user, attempt) or learner_sees_results(user, attempt, now=now)
+    return review_of(user, attempt, now=now).results
 
 
-def learner_sees_results(user, attempt, *, now) -> bool:
-    """The learner who made the attempt sees its key and per-answer results once it is
-    finished and the exam's review policy releases them (``Exam.results_released``; one query
-    for the learner's attempt count when the policy depends on it); never while it runs."""
+def can_see_key(user, attempt, *, now) -> bool:
+    return review_of(user, attempt, now=now).key
+
+
+def learner_review(user, attempt, *, now) -> str | None:
+    """What the learner who made ``attempt`` sees of it beyond their own answers: None for
+    anyone else and while it runs; once finished, ``Exam.ReviewContent.SCORE`` until the
+    exam's review policy releases more (``Exam.results_released``), then the exam's
+    ``review_content``. One query for the learner's attempt count when the policy depends
+    on it."""
     if not (user and user.is_authenticated) or attempt.user_id != user.pk:
-        return False
+        return None
     if not attempt.is_finished:
-        return False
+        return None
     exam = attempt.exam
     used = attempt.attempt_number
     if exam.review_policy == exam.ReviewPolicy.AFTER_LAST_ATTEMPT and exam.max_attempts:
         used = type(attempt).objects.filter(user_id=user.pk, exam_id=exam.pk).count()
-    return exam.results_released(now=now, attempts_used=used)
+    if not exam.results_released(now=now, attempts_used=used):
+        return exam.ReviewContent.SCORE
+    return exam.review_content
+
+
+def learner_sees_results(user, attempt, *, now) -> bool:
+    """The learner's own view (``review_of`` without the reviewer's part)."""
+    return review_of(user, attempt, now=now, reviewer=False).results
 
 
 # -------------------------------------------------------------------------------- users

@@ -48,7 +48,7 @@ class UserAdmin(DjangoUserAdmin):
     def role(self, user):
         return access.role(user, teaches=user.teaches)
 
-    @admin.action(description="Sign out everywhere (revoke their API tokens)")
+    @admin.action(description="Sign out everywhere (end their sessions, revoke their API tokens)")
     def sign_out_everywhere(self, request, queryset):
         # One UPDATE; the same bump as User.revoke_tokens (lms.models).
         count = queryset.update(token_version=F("token_version") + 1)

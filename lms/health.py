@@ -1,5 +1,10 @@
 """``/health/`` for load balancers and orchestrators: 200 when the process can serve, else 503.
 
+``HealthProbeMiddleware``, first of all middleware, answers it before anything reads the Host
+header: probes address a process by its own IP (``Host: 10.0.3.7:8000``), which ALLOWED_HOSTS
+rightly refuses for every other path; and before the HTTPS redirect, for probes over plain
+HTTP inside the network. The answer carries no data beyond "ok" or the failing check.
+
 A small view rather than django-health-check: that library (4.x) supports Django 5.2, but it
 brings dnspython and its own check registry and output formats for what is here two probes
 with one JSON shape; this view has no dependency beyond the redis client Celery brings anyway.
@@ -49,3 +54,16 @@ def health(request):
         },
         status=200 if healthy else 503,
     )
+
+
+HEALTH_PATH = "/health/"
+
+
+class HealthProbeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == HEALTH_PATH:
+            return health(request)
+        return self.get_response(request)

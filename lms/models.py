@@ -2,12 +2,14 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserQuerySet(models.QuerySet):
@@ -85,9 +87,32 @@ class User(AbstractUser):
         self._stored_is_active = self.is_active
 
     def revoke_tokens(self) -> None:
-        """Sign out everywhere: every API token issued so far stops working."""
+        """Sign out everywhere: every API token issued so far and every browser session stop
+        working (the session hash below carries the same version)."""
         User.objects.filter(pk=self.pk).update(token_version=models.F("token_version") + 1)
         self.refresh_from_db(fields=["token_version"])
+
+    def get_session_auth_hash(self):
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret=None) -> str:
+        """Django's session hash (an HMAC of the password hash, checked on every request),
+        with ``token_version`` mixed in: what revokes the API tokens (a password change, a
+        deactivation, sign out everywhere) ends every browser session too. At version 0 it is
+        exactly Django's, so sessions made before this existed stay valid."""
+        value = self.password
+        if self.token_version:
+            value = f"{value}:{self.token_version}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def name(self) -> str:

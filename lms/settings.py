@@ -110,8 +110,24 @@ SQLITE_DEFAULT_PATH = BASE_DIR / "var" / "db.sqlite3"
 # process's database pool (DB_POOL_MAX_SIZE, database_settings below).
 # /health/ pings Redis too when it is configured (lms/health.py).
 REDIS_URL = env.str("REDIS_URL", default="")
-# Load balancers probe over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# The default cache (lockouts, throttles, the password reset limit) is Redis when REDIS_URL
+# is set, shared by every process; else each process keeps its own in memory, which is right
+# for the embedded demo and the tests, and too weak for several web processes.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "lms",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Load balancers probe /health/ by IP and over plain HTTP inside the network: answered first,
+# before the host check and the HTTPS redirect (lms.health.HealthProbeMiddleware).
+MIDDLEWARE.insert(0, "lms.health.HealthProbeMiddleware")
 # --- end Serving ------------------------------------------------------------------------------
 
 
@@ -352,11 +368,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The database handler works everywhere (no Redis needed); with Redis as the default cache,
-# "axes.handlers.cache.AxesCacheHandler" spares the database a write per failure.
+# The database handler, with or without Redis: lockouts are rows the admin lists and an
+# admin can delete (axes' cache handler keeps them where the admin cannot see them). The
+# failures it counts are a write per wrong password, cheap beside the password hash itself.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-# The client address is REMOTE_ADDR. Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT (and
-# install django-ipware) or every client shares the proxy's address.
+# The client address (lockouts, API throttles, the password reset limit) is REMOTE_ADDR,
+# unless TRUSTED_PROXY_COUNT says how many reverse proxies in front of us append to
+# X-Forwarded-For (lms.client_address). Never set it without such proxies: a client could
+# then name any address it likes.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "lms.client_address.client_address"
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT or None
 
 
 # --- Hardening: mail and password reset ---------------------------------------------------

@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from lms import health, views
+from lms import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("health/", health.health, name="health"),
     path(
         "accounts/sign-out-everywhere/",
         views.sign_out_everywhere,

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from lms import access
+from lms.client_address import client_address
 from lms.middleware import DATABASE_UNAVAILABLE, database_unavailable_response, error_response
 
 
@@ -40,7 +41,9 @@ def sign_out_everywhere(request):
     """Revoke every API token of the user (``User.revoke_tokens``) and end this session."""
     request.user.revoke_tokens()
     logout(request)
-    messages.success(request, "Signed out everywhere: your API tokens no longer work.")
+    messages.success(
+        request, "Signed out everywhere: your other sessions and API tokens no longer work."
+    )
     return redirect("login")
 
 
@@ -69,7 +72,7 @@ class ThrottledPasswordResetView(PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
         address_key = "password-reset:email:" + hashlib.sha256(email.encode()).hexdigest()
-        ip_key = "password-reset:ip:" + self.request.META.get("REMOTE_ADDR", "")
+        ip_key = "password-reset:ip:" + (client_address(self.request) or "")
         if not (
             within_hourly_limit(ip_key, settings.PASSWORD_RESET_LIMIT_PER_IP)
             and within_hourly_limit(address_key, settings.PASSWORD_RESET_LIMIT_PER_ADDRESS)

@@ -1,6 +1,6 @@
 import pytest
 
-from tests import admin_pages
+from tests import admin_pages, servers
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +13,11 @@ def _fast_passwords(settings):
 def one_of_each(db):
     """One object of every model, for the admin tests (tests/admin_pages.py)."""
     return admin_pages.one_of_each()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server of the tests' own on a free port (Debian's redis-server, which
+    ``make test`` installs when missing), stopped after the session; nothing kept on disk."""
+    with servers.redis_server() as url:
+        yield url

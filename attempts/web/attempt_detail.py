@@ -138,8 +138,9 @@ class QuestionView:
     answer: UserAnswer | None
     choices: list[ChoiceView]
     form: EvaluationForm | None
-    # The key and this answer's result and marks (``lms.access.can_see_results``).
+    # This answer's result and marks; the key and explanation (``lms.access.review_of``).
     show_result: bool = True
+    show_key: bool = True
     # Reviewers only: the override form of a finished attempt's answer, and the answer's
     # mark changes, oldest first (None: not shown).
     override_form: object = None
@@ -249,6 +250,7 @@ def detail_context(
     can_evaluate: bool,
     now: datetime,
     show_results: bool = True,
+    show_key: bool = True,
     bound: tuple[int, EvaluationForm] | None = None,
     next_url: str = "",
     bound_override: tuple[int, object] | None = None,
@@ -256,7 +258,8 @@ def detail_context(
     """Everything the detail page shows. ``bound`` is ``(answer id, form)`` of a refused
     evaluation, re-shown with its errors beside that question's fields. Without
     ``show_results`` (a learner the review policy keeps waiting) the page shows the answers
-    given but no key, no per-answer result or marks and no counts of right and wrong."""
+    given but no per-answer result or marks and no counts of right and wrong; without
+    ``show_key``, no key, accepted answers, tolerances or explanations."""
     placements = load_placements(attempt)
     stats = statistics_of(attempt, placements, now=now)
     titles = {row.section_id: row.title for row in stats.sections}
@@ -277,11 +280,12 @@ def detail_context(
                 exam_question=eq,
                 answer=answer,
                 choices=[
-                    ChoiceView(choice, choice.pk in chosen, show_results and choice.is_correct)
+                    ChoiceView(choice, choice.pk in chosen, show_key and choice.is_correct)
                     for choice in eq.question.choices.all()
                 ],
                 form=form,
                 show_result=show_results,
+                show_key=show_key,
                 override_form=(
                     bound_override[1]
                     if bound_override and answer is not None and answer.pk == bound_override[0]
@@ -326,6 +330,7 @@ def detail_context(
         "stats": stats,
         "summary": summary_items(attempt, stats, show_results=show_results),
         "show_results": show_results,
+        "show_key": show_key,
         "blocks": blocks,
         "questions": questions,
         # The question whose marks were refused, linked from the alert at the top.
@@ -364,8 +369,12 @@ class AttemptDetailView(LoginRequiredMixin, View):
         )
         attempt = get_object_or_404(attempts, pk=pk)
         now = timezone.now()
-        show_results = attempt.can_review or access.learner_sees_results(user, attempt, now=now)
+        review = access.review_of(user, attempt, now=now, reviewer=attempt.can_review)
         context = detail_context(
-            attempt, can_evaluate=attempt.can_review, now=now, show_results=show_results
+            attempt,
+            can_evaluate=attempt.can_review,
+            now=now,
+            show_results=review.results,
+            show_key=review.key,
         )
         return render(request, self.template_name, context)

@@ -24,8 +24,8 @@ def ada():
     return UserFactory(username="ada")
 
 
-def sign_in(client, password, username="ada", url=LOGIN_URL, ip="10.0.0.1"):
-    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip)
+def sign_in(client, password, username="ada", url=LOGIN_URL, ip="10.0.0.1", **headers):
+    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip, **headers)
 
 
 def fail(client, times, **kwargs):
@@ -95,6 +95,34 @@ def test_the_admin_lists_the_lockouts(admin_client, client, ada):
 
     assert "ada" in html
     assert "10.0.0.1" in html
+
+
+class TestBehindAProxy:
+    """Every client of a reverse proxy reaches us from the proxy's address: with
+    TRUSTED_PROXY_COUNT set, the lockout is of the address the proxy saw."""
+
+    PROXY = "10.0.0.254"
+
+    def sign_in_through_proxy(self, client, password, forwarded_for):
+        return sign_in(client, password, ip=self.PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    @pytest.fixture
+    def one_trusted_proxy(self, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
+
+    def test_a_locked_out_client_does_not_lock_out_the_others(self, client, ada, one_trusted_proxy):
+        for _ in range(5):
+            self.sign_in_through_proxy(client, "wrong", "203.0.113.5")
+
+        assert self.sign_in_through_proxy(client, "pass", "203.0.113.5").status_code == 429
+        assert self.sign_in_through_proxy(client, "pass", "203.0.113.6").status_code == 302
+        assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+
+    def test_without_a_trusted_proxy_a_forged_header_changes_nothing(self, client, ada):
+        for n in range(5):
+            self.sign_in_through_proxy(client, "wrong", f"203.0.113.{n}")
+
+        assert self.sign_in_through_proxy(client, "pass", "198.51.100.1").status_code == 429
 
 
 class TestTokenEndpoint:

@@ -27,8 +27,8 @@ def ada():
     return UserFactory(username="ada", email="ada@example.com")
 
 
-def request_reset(client, email, ip="10.0.0.1"):
-    return client.post(RESET_URL, {"email": email}, REMOTE_ADDR=ip)
+def request_reset(client, email, ip="10.0.0.1", **headers):
+    return client.post(RESET_URL, {"email": email}, REMOTE_ADDR=ip, **headers)
 
 
 def test_the_pages_are_ours(client):
@@ -84,6 +84,21 @@ class TestThrottle:
 
         assert request_reset(client, "another@example.com").status_code == 429
         assert request_reset(client, "another@example.com", ip="10.0.0.2").status_code == 302
+
+    def test_behind_a_trusted_proxy_the_limit_is_per_forwarded_client(self, client, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
+        proxy = {"ip": "10.0.0.254"}
+        for n in range(settings.PASSWORD_RESET_LIMIT_PER_IP):
+            request_reset(
+                client, f"someone{n}@example.com", **proxy, HTTP_X_FORWARDED_FOR="203.0.113.5"
+            )
+
+        limited = request_reset(
+            client, "x@example.com", **proxy, HTTP_X_FORWARDED_FOR="203.0.113.5"
+        )
+        other = request_reset(client, "x@example.com", **proxy, HTTP_X_FORWARDED_FOR="203.0.113.6")
+
+        assert (limited.status_code, other.status_code) == (429, 302)
 
     def test_the_limits_are_three_per_address_and_ten_per_client(self, settings):
         assert settings.PASSWORD_RESET_LIMIT_PER_ADDRESS == 3

@@ -179,3 +179,38 @@ def test_debug_falls_back_to_secret_key_for_jwt():
 def test_tokens_are_signed_with_the_jwt_key_not_the_secret_key(settings):
     assert settings.SIMPLE_JWT["SIGNING_KEY"] == os.environ["JWT_SIGNING_KEY"]
     assert settings.SIMPLE_JWT["SIGNING_KEY"] != settings.SECRET_KEY
+
+
+# ------------------------------------------------------------------------------ cache, proxy
+
+
+def settings_of(code: str, **env) -> str:
+    """What ``code`` prints in a fresh process with ``env`` (settings are read at start)."""
+    result = run_manage("shell", "-v", "0", "-c", code, environ={**production_environ(), **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_without_redis_each_process_caches_in_memory():
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    assert settings_of(code, REDIS_URL="") == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_with_redis_the_processes_share_one_cache(redis_url):
+    """Throttles, the password reset limit and lockout counts are then shared by every web
+    process: what one process counts, another sees."""
+    write = "from django.core.cache import cache; cache.set('shared', 'seen', 60); print('ok')"
+    read = "from django.core.cache import cache; print(cache.get('shared'))"
+
+    assert settings_of(write, REDIS_URL=redis_url) == "ok"
+    assert settings_of(read, REDIS_URL=redis_url) == "seen"
+    assert settings_of(read, REDIS_URL="") == "None"  # in memory: nothing shared
+
+
+def test_a_trusted_proxy_count_reaches_lockouts_and_api_throttles():
+    code = (
+        "from django.conf import settings; "
+        "print(settings.TRUSTED_PROXY_COUNT, settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    assert settings_of(code) == "0 None"
+    assert settings_of(code, TRUSTED_PROXY_COUNT="2") == "2 2"

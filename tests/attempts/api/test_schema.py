@@ -29,6 +29,7 @@ from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -284,6 +285,16 @@ def test_api_has_no_server_error_and_documented_bodies(case, staff_token):
         headers={"Authorization": f"JWT {staff_token}"},
         checks=[check for check in CHECKS if check is not status_code_conformance],
     )
+
+
+def test_the_fuzzing_generates_valid_and_invalid_requests():
+    """Both of schemathesis's modes run over every operation above: positive (requests the
+    schema allows: none may be refused or fail) and negative (requests it forbids: each must
+    be a documented 4xx, never a 5xx)."""
+    assert set(schema.config.generation.modes) == {
+        GenerationMode.POSITIVE,
+        GenerationMode.NEGATIVE,
+    }
 
 
 def test_every_schema_reference_resolves():

@@ -110,6 +110,76 @@ class TestAfterSubmit:
         assert "This exam does not show its key" in html
 
 
+Content = Exam.ReviewContent
+
+
+class TestWhatIsReleased:
+    """``Exam.review_content``: once the policy releases the review, the score only, the
+    results without the key, or everything including explanations."""
+
+    def released(self, kit, content):
+        set_policy(kit, Policy.AFTER_SUBMIT)
+        Exam.objects.filter(pk=kit.exam.pk).update(review_content=content)
+        single = kit.eq["single"].question
+        type(single).objects.filter(pk=single.pk).update(
+            explanation_html="<p>Because <b>choice 0</b> is the capital.</p>"
+        )
+        return submit(answered(kit), now=SUBMITTED)
+
+    def test_score_only_shows_the_total_and_nothing_per_answer(self, client, kit):
+        html = page_of(client, kit.learner, self.released(kit, Content.SCORE))
+
+        for revealing in (*KEY_MARKS, "<h4>Explanation</h4>"):
+            assert revealing not in html, revealing
+        assert 'id="sections-heading"' not in html
+        assert "4.00 / 24.00" in html
+        assert "This exam does not show its key" in html
+
+    def test_correctness_shows_results_and_marks_but_no_key(self, client, kit):
+        html = page_of(client, kit.learner, self.released(kit, Content.CORRECTNESS))
+
+        assert "<dt>Marks</dt>" in html
+        assert 'id="sections-heading"' in html
+        for revealing in ("Correct answer", "9.81 ± 0.05", "Paris", "<dt>Key</dt>"):
+            assert revealing not in html, revealing
+        assert "<h4>Explanation</h4>" not in html
+        assert 'id="key-held"' in html
+
+    def test_everything_shows_the_key_and_sanitised_explanations(self, client, kit):
+        html = page_of(client, kit.learner, self.released(kit, Content.EVERYTHING))
+
+        for revealing in KEY_MARKS:
+            assert revealing in html, revealing
+        assert "<h4>Explanation</h4><p>Because <b>choice 0</b> is the capital.</p>" in html
+
+    @pytest.mark.parametrize("content", list(Content))
+    def test_the_instructor_sees_everything_whatever_is_released(self, client, kit, content):
+        html = page_of(client, kit.instructor, self.released(kit, content))
+        for revealing in (*KEY_MARKS, "<h4>Explanation</h4>"):
+            assert revealing in html, revealing
+
+    @pytest.mark.parametrize(
+        ("content", "results", "key"),
+        [
+            (Content.SCORE, False, False),
+            (Content.CORRECTNESS, True, False),
+            (Content.EVERYTHING, True, True),
+        ],
+    )
+    def test_the_rule(self, kit, content, results, key):
+        attempt = self.released(kit, content)
+        attempt.exam.refresh_from_db()
+        assert access.review_of(kit.learner, attempt, now=SUBMITTED) == (results, key)
+        assert access.learner_review(kit.learner, attempt, now=SUBMITTED) == content
+
+    def test_held_back_by_the_policy_only_the_score_is_released(self, kit):
+        attempt = self.released(kit, Content.EVERYTHING)
+        set_policy(kit, Policy.NEVER)
+        attempt.exam.refresh_from_db()
+        assert access.learner_review(kit.learner, attempt, now=SUBMITTED) == Content.SCORE
+        assert access.review_of(kit.learner, attempt, now=SUBMITTED) == (False, False)
+
+
 class TestTheRule:
     """``Exam.results_released`` and ``lms.access.can_see_results`` on their own."""
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0005_clean_stored_html"),
+        ("assessments", "0006_exam_review_content"),
     ]
 
     operations = [
