@@ -225,6 +225,7 @@ class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
     readonly_fields = ("uuid", "created_at")
 
     marking_fields = QUESTION_KEY_FIELDS
+    change_form_template = "admin/assessments/question/change_form.html"
 
     @admin.display(description="Text")
     def excerpt(self, question):
@@ -232,6 +233,18 @@ class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
 
     def exams_of(self, questions) -> list[int]:
         return exams_placing(question_ids=[q.pk for q in questions])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The exams placing the question that the user reviews: links to their regrade
+        # previews (the pages decide again who may open them).
+        exams = []
+        if str(object_id).isdigit():  # anything else is the admin's "not found" to answer
+            exams = Exam.objects.reviewable_by(request.user).filter(
+                exam_questions__question_id=int(object_id)
+            )
+            exams = list(exams.only("pk", "title", "marking_changed_at")[:20])
+        extra_context = {**(extra_context or {}), "regrade_exams": exams}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         # A new question is placed in no exam yet: only a change of the key matters.

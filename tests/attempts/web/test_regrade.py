@@ -267,3 +267,12 @@ class TestLinks:
         raise_marks(kit)
         html = admin_client.get(reverse("admin:assessments_exam_change", args=[kit.exam.pk])).text
         assert f'href="{preview_url(kit)}"' in html
+
+    def test_the_admins_question_page_links_the_exams_placing_it(self, admin_client, kit):
+        question = kit.eq["single"].question_id
+        html = admin_client.get(reverse("admin:assessments_question_change", args=[question]))
+        assert f'href="{preview_url(kit)}"' in html.text
+
+    def test_an_unknown_question_id_in_the_admin_is_not_an_error(self, admin_client, kit):
+        response = admin_client.get("/admin/assessments/question/abc/change/")
+        assert response.status_code == 302  # the admin's own "does not exist" redirect
