@@ -21,6 +21,7 @@ from assessments.services import (
     EXAM_QUESTION_MARKING_FIELDS,
     QUESTION_KEY_FIELDS,
     exams_marking_changed,
+    exams_marking_changing,
     exams_placing,
 )
 from attempts.models import Attempt
@@ -52,18 +53,26 @@ class MarkingChangeMixin:
     def mark(self, objects) -> None:
         exams_marking_changed(exam_ids=self.exams_of(objects), now=timezone.now())
 
+    def remember(self, objects) -> None:
+        """Before a change: keep the marking the results follow (a regrade's undo)."""
+        exams_marking_changing(exam_ids=self.exams_of(objects))
+
     def save_model(self, request, obj, form, change):
+        if change and self.marking_fields & set(form.changed_data):
+            self.remember([obj])
         super().save_model(request, obj, form, change)
         if not change or self.marking_fields & set(form.changed_data):
             self.mark([obj])
 
     def delete_model(self, request, obj):
         exams = self.exams_of([obj])
+        exams_marking_changing(exam_ids=exams)
         super().delete_model(request, obj)
         exams_marking_changed(exam_ids=exams, now=timezone.now())
 
     def delete_queryset(self, request, queryset):
         exams = self.exams_of(list(queryset))
+        exams_marking_changing(exam_ids=exams)
         super().delete_queryset(request, queryset)
         exams_marking_changed(exam_ids=exams, now=timezone.now())
 
@@ -137,6 +146,8 @@ class ExamAdmin(admin.ModelAdmin):
         return [SectionInline] if obj is None else [SectionInline, ExamQuestionInline]
 
     def save_related(self, request, form, formsets, change):
+        if change:
+            exams_marking_changing(exam_ids=[form.instance.pk])
         super().save_related(request, form, formsets, change)
         placements = [f for f in formsets if f.model is ExamQuestion]
         if change and any(changed_marking(f, EXAM_QUESTION_MARKING_FIELDS) for f in placements):
@@ -209,6 +220,7 @@ class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
     readonly_fields = ("uuid", "created_at")
 
     marking_fields = QUESTION_KEY_FIELDS
+    change_form_template = "admin/assessments/question/change_form.html"
 
     @admin.display(description="Text")
     def excerpt(self, question):
@@ -217,13 +229,29 @@ class QuestionAdmin(MarkingChangeMixin, admin.ModelAdmin):
     def exams_of(self, questions) -> list[int]:
         return exams_placing(question_ids=[q.pk for q in questions])
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The exams placing the question that the user reviews: links to their regrade
+        # previews (the pages decide again who may open them).
+        exams = []
+        if str(object_id).isdigit():  # anything else is the admin's "not found" to answer
+            exams = Exam.objects.reviewable_by(request.user).filter(
+                exam_questions__question_id=int(object_id)
+            )
+            exams = list(exams.only("pk", "title", "marking_changed_at")[:20])
+        extra_context = {**(extra_context or {}), "regrade_exams": exams}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         # A new question is placed in no exam yet: only a change of the key matters.
+        if change and self.marking_fields & set(form.changed_data):
+            self.remember([obj])
         admin.ModelAdmin.save_model(self, request, obj, form, change)
         if change and self.marking_fields & set(form.changed_data):
             self.mark([obj])
 
     def save_related(self, request, form, formsets, change):
+        if change:
+            self.remember([form.instance])
         super().save_related(request, form, formsets, change)
         if change and any(changed_marking(f, CHOICE_KEY_FIELDS) for f in formsets):
             self.mark([form.instance])

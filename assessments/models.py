@@ -110,6 +110,10 @@ class Exam(models.Model):
     # changed: finished attempts were scored before it and need a rescore. None when every
     # stored result is up to date; a rescore that started after it clears it.
     marking_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The marking (marks, bonus flags and keys) as it was just before it first changed since
+    # the results were last up to date (``assessments.services.marking_of``): what a
+    # regrade's undo puts back. None while ``marking_changed_at`` is.
+    marking_baseline = models.JSONField(null=True, blank=True, editable=False)
 
     objects = ExamQuerySet.as_manager()
 

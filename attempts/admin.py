@@ -15,9 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.html import html_excerpt
+from assessments.models import Exam
 from attempts import services
 from attempts.admin_filters import DateRangeFilter
-from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
+from attempts.models import Attempt, AttemptEvent, IdempotencyKey, MarkChange, Regrade, UserAnswer
 from lms import access
 from lms.models import User
 
@@ -307,3 +308,55 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return access.is_admin(request.user)
+
+
+@admin.register(Regrade)
+class RegradeAdmin(ReadOnlyAdmin):
+    """Regrades committed from the exams' regrade pages (read-only: run and undone there)."""
+
+    list_display = ("id", "created_at", "exam", "status", "done", "total", "changed", "actor")
+    list_filter = ("status",)
+    list_select_related = ("exam", "actor")
+    search_fields = ("reason",)
+    ordering = ("-id",)
+    raw_id_fields = ("exam", "actor", "undone_by")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(exam__in=Exam.objects.reviewable_by(request.user))
+            .select_related(*self.list_select_related)
+        )
+
+
+@admin.register(MarkChange)
+class MarkChangeAdmin(ReadOnlyAdmin):
+    """Every change of an answer's marks, newest first (the answers' history, read-only)."""
+
+    list_display = (
+        "id",
+        "at",
+        "source",
+        "attempt",
+        "answer",
+        "result_before",
+        "result_after",
+        "marks_before",
+        "marks_after",
+        "actor",
+    )
+    list_filter = ("source",)
+    list_select_related = ("attempt__user", "attempt__exam", "answer", "actor")
+    ordering = ("-id",)
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    raw_id_fields = ("answer", "attempt", "actor", "regrade")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(access.attempts_reviewable_by(request.user, prefix="attempt__"))
+            .select_related(*self.list_select_related)
+        )

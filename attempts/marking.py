@@ -8,6 +8,10 @@ number of questions); ``stored_responses`` reads the answers of many attempts at
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Q, Value
+
 from assessments.models import AnswerChoice, ExamQuestion
 from attempts.models import UserAnswer
 from attempts.scoring import MarkingRule, Response
@@ -47,6 +51,30 @@ def exam_rules(exam_id: int) -> dict[int, MarkingRule]:
     }
 
 
+def marking_snapshot(rules: dict[int, MarkingRule]) -> list[dict]:
+    """The marking of an exam as JSON (what a regrade applied, kept on its row): per exam
+    question, its marks, negative and partial marks, bonus flag and its question's key."""
+
+    def text(value):
+        return None if value is None else str(value)
+
+    return [
+        {
+            "exam_question": exam_question_id,
+            "kind": str(rule.kind),
+            "marks": str(rule.marks),
+            "negative_marks": str(rule.negative_marks),
+            "partial_marks": text(rule.partial_marks),
+            "is_bonus": rule.is_bonus,
+            "key": sorted(rule.key),
+            "numeric_answer": text(rule.numeric_answer),
+            "tolerance": str(rule.tolerance),
+            "accepted_answers": list(rule.accepted_answers),
+        }
+        for exam_question_id, rule in rules.items()
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
     """An answer row as the scorer sees it, with what it currently stores."""
@@ -69,6 +97,7 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
             "text_response",
             "numeric_response",
             "evaluated_marks",
+            "override_marks",
             "result",
             "marks_awarded",
         )
@@ -90,6 +119,7 @@ def stored_responses(attempt_ids) -> dict[int, dict[int, StoredAnswer]]:
                 text=row["text_response"],
                 number=row["numeric_response"],
                 awarded=row["evaluated_marks"],
+                override=row["override_marks"],
             ),
             result=row["result"],
             marks_awarded=row["marks_awarded"],
@@ -150,3 +180,63 @@ def stored_results(attempt_id: int) -> dict[int, tuple[str, object]]:
             attempt_id=attempt_id
         ).values_list("exam_question_id", "result", "marks_awarded")
     }
+
+
+def answer_tuples(*, exam_id: int, first: int, last: int) -> dict[int, dict[int, tuple]]:
+    """``{attempt_id: {exam_question_id: (response, result, marks_awarded)}}`` for the
+    attempts of ``exam_id`` with ids in ``first..last``, ``response`` being the tuple of
+    ``Response``'s fields (chosen, text, number, awarded, override).
+
+    The answers of many attempts as plain values, for callers that mark each distinct
+    response once (``attempts.regrade_preview``): building a ``Response`` per row, as
+    ``stored_responses`` does, costs more than loading it. A range of ids rather than a list
+    keeps the statements short whatever the chunk. On PostgreSQL the chosen choices come
+    with their answer as an array (1 query); elsewhere from the join table (2 queries).
+    """
+    answers_of = UserAnswer.objects.filter(
+        attempt__exam_id=exam_id, attempt_id__gte=first, attempt_id__lte=last
+    )
+    fields = [
+        "id",
+        "attempt_id",
+        "exam_question_id",
+        "text_response",
+        "numeric_response",
+        "evaluated_marks",
+        "override_marks",
+        "result",
+        "marks_awarded",
+    ]
+    if connection.vendor == "postgresql":
+        rows = answers_of.annotate(
+            chosen=ArrayAgg(
+                "selected_choices__id",
+                filter=Q(selected_choices__isnull=False),
+                default=Value([]),
+            )
+        ).values_list(*fields, "chosen")
+    else:
+        chosen: dict[int, list[int]] = defaultdict(list)
+        through = UserAnswer.selected_choices.through
+        for answer_id, choice_id in through.objects.filter(
+            useranswer__in=answers_of.values("pk")
+        ).values_list("useranswer_id", "answerchoice_id"):
+            chosen[answer_id].append(choice_id)
+        rows = ((*row, chosen.get(row[0])) for row in answers_of.values_list(*fields))
+    empty = frozenset()
+    answers: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for (
+        _,
+        attempt_id,
+        exam_question_id,
+        text,
+        number,
+        awarded,
+        override,
+        result,
+        marks,
+        picked,
+    ) in rows:
+        response = (frozenset(picked) if picked else empty, text, number, awarded, override)
+        answers[attempt_id][exam_question_id] = (response, result, marks)
+    return answers

@@ -270,6 +270,11 @@ class UserAnswer(models.Model):
     )
     evaluated_at = models.DateTimeField(null=True, blank=True)
     evaluator_comment = models.TextField(blank=True)
+    # An instructor's override of the marks (any kind of question): an input to scoring that
+    # beats the key, the evaluation and the bonus flag, so a rescore or regrade keeps it
+    # (unless the regrade clears overrides). Between -negative_marks (0 for essays) and the
+    # question's marks; who set it, when and why are in the answer's ``MarkChange`` history.
+    override_marks = marks_field(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -315,6 +320,9 @@ class AttemptEvent(models.Model):
         FINALIZED = "finalized", "Finalized"  # closed by the system or an admin (overdue)
         EVALUATED = "evaluated", "Essay evaluated"
         RESCORED = "rescored", "Rescored"  # after a change of marks or key
+        OVERRIDDEN = "overridden", "Marks overridden"  # an instructor set an answer's marks
+        REGRADED = "regraded", "Regraded"  # rescored by a regrade (details: its id)
+        REGRADE_UNDONE = "regrade_undone", "Regrade undone"  # results put back as before
         IMPORTED = "imported", "Imported"  # written finished, in bulk (seed_demo --attempts)
         FORGIVEN = "forgiven", "Forgiven"  # by a reviewer: no longer counts against the limit
 
@@ -384,3 +392,113 @@ class IdempotencyKey(models.Model):
 
     def is_expired(self, now) -> bool:
         return now - self.created_at >= self.LIFETIME
+
+
+class Regrade(models.Model):
+    """One regrade of an exam, committed from its preview page: rescores every finished
+    attempt with the current key and marks (``attempts.services.regrade_run``), inline or as
+    a Celery task, and can be undone once (``regrade_undo``).
+
+    Undo puts back the results the answers had before (from the ``MarkChange`` rows this
+    regrade wrote, and the overrides it cleared) and the marking they followed: the marks
+    and keys the admin kept just before the change (``Exam.marking_baseline``, in the
+    snapshot's "before"). A key changed outside the admin has no such record: it stays as
+    edited, and the exam is flagged as changed again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="regrades")
+    # Why, in the instructor's words (required): shown on the regrade's page and its events.
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # True: overridden answers lose their override (and are marked by the key again).
+    clear_overrides = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # Progress, for the page's bar: finished attempts to rescore, and how many are done.
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # How many attempts' results changed (known when done).
+    changed = models.PositiveIntegerField(null=True, blank=True)
+    # The marking the regrade applied, for the record: {"questions": [{exam question's
+    # marks, negative and partial marks, bonus flag, the question's key}]}; the marking the
+    # results followed before ("before": Exam.marking_baseline; "stale_since"); and, when
+    # it clears overrides, {"overrides": {answer id: marks}}: what an undo puts back.
+    snapshot = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="regrade_done_le_total")
+        ]
+
+    def __str__(self):
+        return f"Regrade of {self.exam} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.total else self.done * 100 // self.total
+
+
+class MarkChange(models.Model):
+    """One change of an answer's marks or outcome: the answer's history.
+
+    Written by ``attempts.services`` in the same transaction as the change, set-based (one
+    INSERT per call): by rescores and regrades for the answers whose result moved, by an
+    evaluation or an override for the answer concerned (even when its marks stay), and by a
+    regrade's undo. The first marks of an answer (given when it is saved or submitted) are
+    its origin, not a change: they are the ``before`` of its first row.
+    """
+
+    class Source(models.TextChoices):
+        RESCORE = "rescore", "Rescored"  # automatic, after a key or marks change
+        EVALUATION = "evaluation", "Evaluated"
+        OVERRIDE = "override", "Overridden"
+        REGRADE = "regrade", "Regraded"
+        UNDO = "undo", "Regrade undone"
+
+    answer = models.ForeignKey(UserAnswer, on_delete=models.CASCADE, related_name="mark_changes")
+    # Redundant with answer.attempt: the attempt page reads every history in one query.
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="mark_changes")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    result_before = models.CharField(max_length=12, choices=UserAnswer.Result.choices)
+    marks_before = marks_field()
+    result_after = models.CharField(max_length=12, choices=UserAnswer.Result.choices)
+    marks_after = marks_field()
+    at = models.DateTimeField()
+    # Who: the instructor; None for the system (a command, the demo).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The evaluator's or overrider's comment, or the regrade's reason.
+    comment = models.TextField(blank=True)
+    regrade = models.ForeignKey(
+        Regrade, null=True, blank=True, on_delete=models.SET_NULL, related_name="mark_changes"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["attempt", "id"], name="markchange_attempt"),
+            models.Index(fields=["answer", "id"], name="markchange_answer"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} · answer {self.answer_id}"

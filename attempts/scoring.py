@@ -26,6 +26,10 @@ Rules in short (each scorer below has its own docstring with a worked example):
 * **Bonus** -- whoever has the question earns its full ``marks`` whatever they answered; the
   outcome still reports what they answered. A bonus essay never waits for evaluation: an
   answered, unevaluated bonus essay is CORRECT.
+* **Override** -- an instructor's marks for the answer, between ``-negative_marks`` (0 for
+  an essay) and ``marks``, beat everything above (key, evaluation, bonus). The outcome follows
+  the marks: full marks CORRECT, between 0 and full PARTIAL, 0 or less INCORRECT (an
+  unanswered question given 0 stays UNANSWERED).
 * **Attempt** -- score is the sum of answer marks (may be negative); max_score is the sum of
   every question's ``marks`` (bonus included); percentage is ``score / max_score * 100``
   rounded half-up to 2 places (0.00 when max_score is 0); passed is ``percentage >=
@@ -39,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from assessments.kinds import QuestionKind
 from attempts.statistics.rounding import half_up, ratio_half_up
@@ -52,6 +57,7 @@ __all__ = [
     "ScoringError",
     "is_passed",
     "normalise_text",
+    "override_range",
     "percentage",
     "score_answer",
     "score_attempt",
@@ -165,12 +171,14 @@ class MarkingRule:
 @dataclass(frozen=True, slots=True)
 class Response:
     """What the learner gave. Empty ``chosen``, blank ``text`` and ``number=None`` mean
-    unanswered; ``awarded`` is what an evaluator gave an essay (None: not evaluated yet)."""
+    unanswered; ``awarded`` is what an evaluator gave an essay (None: not evaluated yet);
+    ``override`` the marks an instructor set for the answer (None: none set)."""
 
     chosen: frozenset[int] = frozenset()
     text: str = ""
     number: Decimal | None = None
     awarded: Decimal | None = None
+    override: Decimal | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -181,6 +189,7 @@ class Response:
             raise ScoringError(f"text must be a string, not {type(self.text).__name__}")
         set_(self, "number", _optional_decimal(self.number, "number"))
         set_(self, "awarded", _optional_decimal(self.awarded, "awarded"))
+        set_(self, "override", _optional_decimal(self.override, "override"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,12 +398,56 @@ def score_answer(rule: MarkingRule, response: Response | None) -> AnswerScore:
         marks = rule.marks
         if outcome is Outcome.PENDING:
             outcome = Outcome.CORRECT
+    if response is not None and response.override is not None:
+        return _overridden(rule, outcome, response.override)
     return AnswerScore(outcome, _cents(marks))
+
+
+def override_range(rule: MarkingRule) -> tuple[Decimal, Decimal]:
+    """The marks an instructor may set for an answer: ``-negative_marks`` (0 for an essay,
+    which never loses marks) up to ``marks``, both ends included.
+
+    >>> override_range(MarkingRule(QuestionKind.SINGLE, Decimal("4"), Decimal("1")))
+    (Decimal('-1.00'), Decimal('4.00'))
+    >>> override_range(MarkingRule(QuestionKind.ESSAY, Decimal("10"), Decimal("2")))
+    (Decimal('0.00'), Decimal('10.00'))
+    """
+    lowest = ZERO if rule.kind is QuestionKind.ESSAY else -rule.negative_marks
+    return _cents(lowest), _cents(rule.marks)
+
+
+def _overridden(rule: MarkingRule, outcome: Outcome, override: Decimal) -> AnswerScore:
+    """An override's marks, and the outcome they mean (``outcome``: the marking's own).
+
+    >>> rule = MarkingRule(QuestionKind.SINGLE, Decimal("4"), Decimal("1"), key=frozenset({1}))
+    >>> [(str(a.outcome), str(a.marks)) for a in (
+    ...     score_answer(rule, Response(chosen=frozenset({2}), override=Decimal("4"))),
+    ...     score_answer(rule, Response(chosen=frozenset({2}), override=Decimal("1.5"))),
+    ...     score_answer(rule, Response(chosen=frozenset({1}), override=Decimal("-1"))),
+    ...     score_answer(rule, Response(override=Decimal("0"))))]
+    [('correct', '4.00'), ('partial', '1.50'), ('incorrect', '-1.00'), ('unanswered', '0.00')]
+    >>> score_answer(rule, Response(override=Decimal("-2")))
+    Traceback (most recent call last):
+    ...
+    attempts.scoring.ScoringError: override -2 is outside -1.00..4.00 for this question
+    """
+    lowest, highest = override_range(rule)
+    if not lowest <= override <= highest:
+        raise ScoringError(f"override {override} is outside {lowest}..{highest} for this question")
+    marks = _cents(override)
+    if marks == 0 and outcome is Outcome.UNANSWERED:
+        return AnswerScore(Outcome.UNANSWERED, ZERO)
+    if marks >= highest and marks > 0:
+        return AnswerScore(Outcome.CORRECT, marks)
+    if marks > 0:
+        return AnswerScore(Outcome.PARTIAL, marks)
+    return AnswerScore(Outcome.INCORRECT, marks)
 
 
 # --------------------------------------------------------------------------- attempt
 
 
+@lru_cache(maxsize=4096)  # pure, and an exam's scores take few distinct values
 def percentage(score: Decimal, max_score: Decimal) -> Decimal:
     """``score / max_score * 100`` rounded half-up (away from zero) to 2 places, computed
     exactly; ``0.00`` when ``max_score`` is 0. Negative when the score is.

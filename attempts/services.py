@@ -24,10 +24,17 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
-from assessments.services import exam_marking_settled
+from assessments.services import (
+    exam_marking_settled,
+    exams_marking_changed,
+    exams_marking_changing,
+    exams_placing,
+    marking_restore,
+)
 from attempts.errors import (
     AttemptLimitError,
     AttemptNotRunningError,
@@ -41,16 +48,25 @@ from attempts.marking import (
     ExamMarking,
     exam_marking,
     exam_rules,
+    marking_snapshot,
     rule_for,
     stored_responses,
     stored_results,
 )
-from attempts.models import COUNTS_AGAINST_LIMIT, Attempt, AttemptEvent, UserAnswer
+from attempts.models import (
+    COUNTS_AGAINST_LIMIT,
+    Attempt,
+    AttemptEvent,
+    MarkChange,
+    Regrade,
+    UserAnswer,
+)
 from attempts.scoring import (
     MarkingRule,
     Outcome,
     Response,
     ScoringError,
+    override_range,
     percentage,
     score_answer,
     summarise,
@@ -822,6 +838,9 @@ def answer_evaluate(
             "marks_before": None if previous is None else str(previous),
             "marks": str(Decimal(marks).quantize(Decimal("0.01"))),
         },
+        source=MarkChange.Source.EVALUATION,
+        comment=comment,
+        noted=frozenset({answer.pk}),
     )
     refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
     answer.refresh_from_db()
@@ -838,6 +857,7 @@ def exam_rescore(
     chunk_size: int = 500,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    regrade: Regrade | None = None,
 ) -> int:
     """Recompute every finished attempt of an exam from its stored answers.
 
@@ -847,10 +867,18 @@ def exam_rescore(
     transaction; ``progress`` is called with the number of attempts done. At the end the
     exam's "marking changed" flag is cleared, unless the marking changed again meanwhile.
     Returns how many attempts were rescored.
+
+    With a ``regrade`` (``regrade_run``) the events are ``regraded`` and the answers'
+    ``MarkChange`` rows name it and its reason; when it clears overrides, each chunk's
+    overridden answers lose theirs first (recorded even where the marks stay). Otherwise an
+    override is an input like the key: a rescore keeps it.
     """
     started = _now(now)
     rules = exam_rules(exam.pk)
     finished = Attempt.objects.finished().filter(exam=exam)
+    kind, source, comment = Kind.RESCORED, MarkChange.Source.RESCORE, ""
+    if regrade is not None:
+        kind, source, comment = Kind.REGRADED, MarkChange.Source.REGRADE, regrade.reason
     done, last_pk = 0, 0
     while True:
         ids = list(
@@ -859,8 +887,26 @@ def exam_rescore(
         if not ids:
             break
         with transaction.atomic():
+            cleared = frozenset()
+            if regrade is not None and regrade.clear_overrides:
+                overridden = UserAnswer.objects.filter(
+                    attempt_id__in=ids, override_marks__isnull=False
+                )
+                cleared = frozenset(overridden.values_list("pk", flat=True))
+                overridden.update(override_marks=None, updated_at=_now(now))
             score_attempts(
-                exam=exam, attempt_ids=ids, kind=Kind.RESCORED, actor=actor, rules=rules, now=now
+                exam=exam,
+                attempt_ids=ids,
+                kind=kind,
+                actor=actor,
+                rules=rules,
+                now=now,
+                source=source,
+                comment=comment,
+                regrade_id=regrade.pk if regrade is not None else None,
+                noted=cleared,
+                details={"regrade": regrade.pk} if regrade is not None else None,
+                keep_before=regrade is not None,
             )
         done, last_pk = done + len(ids), ids[-1]
         if progress:
@@ -945,6 +991,309 @@ def attempts_forgive(*, attempt_ids: Iterable[int], actor, now: datetime | None 
     return len(rows)
 
 
+# ------------------------------------------------------------------------------ override
+
+
+@transaction.atomic
+def answer_override(
+    *,
+    answer: UserAnswer,
+    actor,
+    marks: Decimal | None,
+    comment: str,
+    now: datetime | None = None,
+) -> UserAnswer:
+    """A reviewer of the attempt sets the marks of one answer of a finished attempt, any kind
+    of question, with a comment saying why; ``marks=None`` removes the override.
+
+    The marks must lie in ``attempts.scoring.override_range`` (down to minus the negative
+    marks, 0 for an essay; up to the question's marks). The override is an input to scoring:
+    the attempt is rescored at once (an ``overridden`` event, and a ``MarkChange`` for the
+    answer even when its marks stay), and later rescores and regrades keep it unless a
+    regrade is told to clear overrides.
+    """
+    now = _now(now)
+    # The attempt row first, as every writer of its result locks it (see answer_evaluate).
+    list(Attempt.objects.select_for_update().filter(pk=answer.attempt_id).values_list("pk"))
+    answer = (
+        UserAnswer.objects.select_for_update()
+        .select_related("attempt__exam", "exam_question__question")
+        .get(pk=answer.pk)
+    )
+    attempt = answer.attempt
+    if not access.can_review_attempt(actor, attempt):
+        raise NotAllowedError("Only an instructor of this course can override its marks.")
+    if not attempt.is_finished:
+        raise ConflictError("The attempt is still running: override marks after it is submitted.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidAnswerError("Say why the marks are overridden.", field="comment")
+    if marks is not None:
+        marks = Decimal(marks)
+        lowest, highest = override_range(rule_for(answer.exam_question, frozenset()))
+        if not marks.is_finite() or not lowest <= marks <= highest:
+            raise InvalidAnswerError(f"Set between {lowest} and {highest} marks.", field="marks")
+        if marks != marks.quantize(Decimal("0.01")):
+            raise InvalidAnswerError("Marks go in steps of 0.01.", field="marks")
+    previous = answer.override_marks
+    UserAnswer.objects.filter(pk=answer.pk).update(override_marks=marks, updated_at=now)
+    score_attempts(
+        exam=attempt.exam,
+        attempt_ids=[attempt.pk],
+        kind=Kind.OVERRIDDEN,
+        actor=actor,
+        always_record=True,
+        now=now,
+        details={
+            "answer": answer.pk,
+            "exam_question": answer.exam_question_id,
+            "override_before": None if previous is None else str(previous),
+            "override": None if marks is None else str(marks.quantize(Decimal("0.01"))),
+        },
+        source=MarkChange.Source.OVERRIDE,
+        comment=comment,
+        noted=frozenset({answer.pk}),
+    )
+    refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
+    answer.refresh_from_db()
+    return answer
+
+
+# ------------------------------------------------------------------------------- regrade
+
+
+@transaction.atomic
+def exam_regrade(
+    *, exam: Exam, actor, reason: str, clear_overrides: bool = False, now: datetime | None = None
+) -> Regrade:
+    """Commit a regrade of an exam (after its preview): the row ``regrade_run`` then works
+    through, inline or as a Celery task (``attempts.tasks.regrade_exam``).
+
+    Refused unless ``actor`` reviews the exam, with a reason, and while no other regrade of
+    the exam is queued or running. Keeps the marking it applies, and the overrides it will
+    clear, in its snapshot.
+    """
+    now = _now(now)
+    if not access.can_review_exam(actor, exam):
+        raise NotAllowedError("Only an instructor of this course can regrade its exam.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidAnswerError("Say why the exam is regraded.", field="reason")
+    # The exam row serializes two commits of a regrade of the same exam.
+    exam = Exam.objects.select_for_update().get(pk=exam.pk)
+    active = [Regrade.Status.QUEUED, Regrade.Status.RUNNING]
+    if Regrade.objects.filter(exam=exam, status__in=active).exists():
+        raise ConflictError("A regrade of this exam is already under way: wait for it to end.")
+    snapshot: dict = {
+        "questions": marking_snapshot(exam_rules(exam.pk)),
+        # Were the results stale, since when, and the marking they followed (kept by the
+        # admin before the change; None when it was changed elsewhere): what undo restores.
+        "stale_since": None if exam.marking_changed_at is None else str(exam.marking_changed_at),
+        "before": exam.marking_baseline if exam.marking_changed_at else None,
+    }
+    if clear_overrides:
+        overridden = UserAnswer.objects.filter(
+            attempt__exam=exam,
+            attempt__state__in=Attempt.FINISHED_STATES,
+            override_marks__isnull=False,
+        ).values_list("pk", "override_marks")
+        snapshot["overrides"] = {str(pk): str(marks) for pk, marks in overridden}
+    return Regrade.objects.create(
+        exam=exam,
+        reason=reason,
+        actor=actor,
+        clear_overrides=clear_overrides,
+        total=Attempt.objects.finished().filter(exam=exam).count(),
+        snapshot=snapshot,
+        created_at=now,
+    )
+
+
+def regrade_run(*, regrade_id: int, chunk_size: int = 500) -> Regrade:
+    """Rescore every finished attempt of a queued regrade's exam (``exam_rescore`` with the
+    regrade), keeping ``done`` up to date for the page's progress bar. A regrade that is not
+    queued (already run, or running elsewhere) is left alone. On an error the regrade is
+    marked failed (the chunks already done stay done) and the error raised again."""
+    started = timezone.now()
+    finished = Attempt.objects.finished()
+    regrades = Regrade.objects.filter(pk=regrade_id)
+    moved = regrades.filter(status=Regrade.Status.QUEUED).update(
+        status=Regrade.Status.RUNNING,
+        done=0,
+        total=Coalesce(
+            Subquery(
+                finished.filter(exam_id=OuterRef("exam_id"))
+                .values("exam_id")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
+    )
+    regrade = Regrade.objects.select_related("exam").get(pk=regrade_id)
+    if not moved:
+        return regrade
+
+    def progress(count: int) -> None:
+        regrades.update(done=Least(F("done") + count, F("total")))
+
+    try:
+        exam_rescore(
+            exam=regrade.exam,
+            actor=regrade.actor_id,
+            chunk_size=chunk_size,
+            progress=progress,
+            regrade=regrade,
+            now=started,
+        )
+    except Exception:
+        regrades.update(status=Regrade.Status.FAILED, finished_at=timezone.now())
+        raise
+    changed = AttemptEvent.objects.filter(
+        kind=Kind.REGRADED, attempt__exam_id=regrade.exam_id, details__regrade=regrade_id
+    ).count()
+    regrades.update(
+        status=Regrade.Status.DONE, done=F("total"), changed=changed, finished_at=timezone.now()
+    )
+    regrade.refresh_from_db()
+    return regrade
+
+
+@transaction.atomic
+def regrade_undo(*, regrade: Regrade, actor, now: datetime | None = None) -> int:
+    """Put back the results a done regrade changed: each answer's outcome and marks (from
+    its ``MarkChange`` rows), the overrides it cleared, and each attempt's stored result
+    (kept in its ``regraded`` event); and the marks and keys those results followed, when
+    the admin kept them before the change (``_restore_marking``; else the key stays as
+    edited and the exam is flagged as changed again). Returns how many attempts changed.
+
+    Refused unless ``actor`` reviews the exam, the regrade is done, no later regrade of the
+    exam stands, and no mark of the exam changed since (an override, say): undoing would
+    silently drop that later change.
+    """
+    now = _now(now)
+    regrade = Regrade.objects.select_for_update().select_related("exam").get(pk=regrade.pk)
+    exam = regrade.exam
+    if not access.can_review_exam(actor, exam):
+        raise NotAllowedError("Only an instructor of this course can undo its regrades.")
+    if regrade.status != Regrade.Status.DONE:
+        raise ConflictError(f"This regrade is {regrade.get_status_display().lower()}.")
+    later = Regrade.objects.filter(exam=exam, pk__gt=regrade.pk).exclude(
+        status__in=[Regrade.Status.UNDONE, Regrade.Status.FAILED]
+    )
+    if later.exists():
+        raise ConflictError("A later regrade of this exam stands: undo it first.")
+    regraded = AttemptEvent.objects.filter(
+        kind=Kind.REGRADED, attempt__exam_id=exam.pk, details__regrade=regrade.pk
+    )
+    since = MarkChange.objects.filter(attempt__exam_id=exam.pk, at__gte=regrade.created_at).exclude(
+        regrade=regrade
+    )
+    if since.exists():
+        raise ConflictError("Marks of this exam changed since the regrade: it can't be undone.")
+    befores = {
+        row.attempt_id: row for row in regraded.only("attempt_id", "state_before", "details")
+    }
+    attempt_ids = sorted(befores)
+    list(
+        Attempt.objects.select_for_update()
+        .filter(pk__in=attempt_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    changes = list(regrade.mark_changes.order_by("pk"))
+    UserAnswer.objects.bulk_update(
+        [
+            UserAnswer(pk=c.answer_id, result=c.result_before, marks_awarded=c.marks_before)
+            for c in changes
+        ],
+        ["result", "marks_awarded"],
+        batch_size=500,
+    )
+    cleared = regrade.snapshot.get("overrides", {})
+    UserAnswer.objects.bulk_update(
+        [UserAnswer(pk=int(pk), override_marks=Decimal(m)) for pk, m in cleared.items()],
+        ["override_marks"],
+        batch_size=500,
+    )
+    MarkChange.objects.bulk_create(
+        [
+            MarkChange(
+                answer_id=c.answer_id,
+                attempt_id=c.attempt_id,
+                source=MarkChange.Source.UNDO,
+                result_before=c.result_after,
+                marks_before=c.marks_after,
+                result_after=c.result_before,
+                marks_after=c.marks_before,
+                at=now,
+                actor_id=_actor_id(actor),
+                comment=f"Undo of the regrade “{regrade.reason}”",
+                regrade_id=regrade.pk,
+            )
+            for c in changes
+        ],
+        batch_size=1000,
+    )
+    attempts = list(
+        Attempt.objects.filter(pk__in=attempt_ids).only("pk", "state", *Attempt.RESULT_FIELDS)
+    )
+    events = []
+    for attempt in attempts:
+        kept = befores[attempt.pk]
+        before = (attempt.state, attempt.score)
+        attempt.state = kept.state_before
+        for name in Attempt.RESULT_FIELDS:
+            setattr(attempt, name, kept.details["result_before"][name])
+        events.append(
+            event(
+                attempt.pk,
+                Kind.REGRADE_UNDONE,
+                before=before,
+                after=(attempt.state, Decimal(attempt.score)),
+                now=now,
+                actor=actor,
+                regrade=regrade.pk,
+            )
+        )
+    Attempt.objects.bulk_update(attempts, ["state", *Attempt.RESULT_FIELDS], batch_size=500)
+    record(*events)
+    refresh_rank_population(exam=exam)
+    Regrade.objects.filter(pk=regrade.pk).update(
+        status=Regrade.Status.UNDONE, undone_at=now, undone_by=_actor_id(actor)
+    )
+    _restore_marking(exam, regrade.snapshot, now=now)
+    return len(attempts)
+
+
+def _restore_marking(exam: Exam, snapshot: dict, *, now: datetime) -> None:
+    """After an undo put the results back: put back the marking they followed too, when the
+    admin kept it before the change (``Exam.marking_baseline``) and the exam still places
+    the same questions. Then the exam is up to date again, unless attempts finished since
+    the change (scored with the later marking); other exams sharing a question whose key
+    moved back are flagged. Without that marking, the exam is flagged as changed: its key
+    stays as edited and its results do not follow it."""
+    stale_since, before = snapshot.get("stale_since"), snapshot.get("before")
+    if stale_since is None:
+        return  # the regrade followed no change of marking: the results were up to date
+    if before:
+        questions = [row["question"] for row in before["questions"]]
+        sharing = [pk for pk in exams_placing(question_ids=questions) if pk != exam.pk]
+        exams_marking_changing(exam_ids=sharing)
+        others = marking_restore(exam_id=exam.pk, baseline=before)
+        if others is not None:
+            exams_marking_changed(exam_ids=others, now=now)
+            since = datetime.fromisoformat(stale_since)
+            if Attempt.objects.finished().filter(exam=exam, completed_at__gte=since).exists():
+                exams_marking_changed(exam_ids=[exam.pk], now=now)
+            else:
+                Exam.objects.filter(pk=exam.pk).update(
+                    marking_changed_at=None, marking_baseline=None
+                )
+            return
+    exams_marking_changed(exam_ids=[exam.pk], now=now)
+
+
 # ---------------------------------------------------------------------- shared machinery
 
 
@@ -959,7 +1308,12 @@ def score_attempts(
     rules: dict[int, MarkingRule] | None = None,
     now: datetime | None = None,
     details: dict | None = None,
-) -> None:
+    source: str = MarkChange.Source.RESCORE,
+    comment: str = "",
+    regrade_id: int | None = None,
+    noted: frozenset[int] = frozenset(),
+    keep_before: bool = False,
+) -> int:
     """Mark the answers of finished attempts, store every result field, record the events.
 
     Creates the rows of unanswered questions, writes the outcome and marks of rows that
@@ -969,6 +1323,13 @@ def score_attempts(
     ``always_record``). ``was_running``: the caller has just moved these attempts from
     running to completed, so that is the state they had before. A fixed number of queries
     per call, whatever the number of attempts.
+
+    Each answer row whose outcome or marks changed gets a ``MarkChange`` (``source``,
+    ``comment``, ``regrade_id``, by ``actor``), as do the answers in ``noted`` (the one an
+    evaluation or override concerns) even when their marks stay. Not on submit or finalize
+    (``was_running``): those marks are the answers' first, not a change. ``keep_before``:
+    each event's details keep the attempt's whole result before the change (a regrade's undo
+    puts it back). Returns how many attempts' results changed.
     """
     now = _now(now)
     rules = rules if rules is not None else exam_rules(exam.pk)
@@ -985,7 +1346,8 @@ def score_attempts(
     attempts = Attempt.objects.filter(pk__in=attempt_ids).only(
         "pk", "state", "completed_at", "original_percentage", *Attempt.RESULT_FIELDS
     )
-    changed, missing, finished, events = [], [], [], []
+    changed, missing, finished, events, history = [], [], [], [], []
+    moved_count = 0
     for attempt in attempts:
         stored = answers.get(attempt.pk, {})
         marked = []
@@ -1004,10 +1366,31 @@ def score_attempts(
                         updated_at=now,
                     )
                 )
-            elif row.result != result.outcome or row.marks_awarded != result.marks:
-                changed.append(
-                    UserAnswer(pk=row.id, result=result.outcome, marks_awarded=result.marks)
-                )
+            else:
+                differs = row.result != result.outcome or row.marks_awarded != result.marks
+                if differs:
+                    changed.append(
+                        UserAnswer(pk=row.id, result=result.outcome, marks_awarded=result.marks)
+                    )
+                if (differs and not was_running) or row.id in noted:
+                    # An evaluation or override also rescores the attempt's other answers
+                    # with the current marking: those changes are a rescore, not theirs.
+                    aside = bool(noted) and row.id not in noted and regrade_id is None
+                    history.append(
+                        MarkChange(
+                            answer_id=row.id,
+                            attempt_id=attempt.pk,
+                            source=MarkChange.Source.RESCORE if aside else source,
+                            result_before=row.result,
+                            marks_before=row.marks_awarded,
+                            result_after=result.outcome,
+                            marks_after=result.marks,
+                            at=now,
+                            actor_id=_actor_id(actor),
+                            comment="" if aside else comment,
+                            regrade_id=regrade_id,
+                        )
+                    )
         before = [getattr(attempt, name) for name in RESULT_FIELDS]
         state_before = Attempt.State.RUNNING if was_running else attempt.state
         score_before = attempt.score
@@ -1030,9 +1413,11 @@ def score_attempts(
         if first_finish:  # kept for good: later rescores and essay marks leave it
             attempt.original_percentage = total.percentage
         moved = was_running or before != [getattr(attempt, name) for name in RESULT_FIELDS]
+        moved_count += moved
         if moved or first_finish:
             finished.append(attempt)
         if moved or always_record:
+            kept = {"result_before": _result_json(RESULT_FIELDS, before)} if keep_before else {}
             events.append(
                 event(
                     attempt.pk,
@@ -1042,13 +1427,24 @@ def score_attempts(
                     now=now,
                     actor=actor,
                     **(details or {}),
+                    **kept,
                 )
             )
     UserAnswer.objects.bulk_create(missing, batch_size=1000)
     UserAnswer.objects.bulk_update(changed, ["result", "marks_awarded"], batch_size=500)
     # ``original_percentage`` is written as loaded, except on a first finish.
     Attempt.objects.bulk_update(finished, [*RESULT_FIELDS, "original_percentage"], batch_size=500)
+    MarkChange.objects.bulk_create(history, batch_size=1000)
     record(*events)
+    return moved_count
+
+
+def _result_json(names, values) -> dict:
+    """A stored result as JSON: datetimes and Decimals as strings, None and bools as is."""
+    return {
+        name: value if value is None or isinstance(value, bool | int) else str(value)
+        for name, value in zip(names, values, strict=True)
+    }
 
 
 def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None) -> None:
@@ -1078,6 +1474,10 @@ __all__ = [
     "DEADLINE_GRACE",
     "answer_evaluate",
     "attempt_forgive",
+    "answer_override",
+    "exam_regrade",
+    "regrade_run",
+    "regrade_undo",
     "attempt_open",
     "attempt_save_answer",
     "attempt_start",

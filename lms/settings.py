@@ -406,3 +406,14 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["attempts.api.throttling.ApiClient
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "api_client": env.str("API_CLIENT_THROTTLE_RATE", default="1200/min")
 }
+# --- Background tasks (Celery) -------------------------------------------------------------
+# A broker (e.g. redis://127.0.0.1:6379/0) sends tasks to `celery -A lms worker`; without one
+# (the embedded demo, the tests) every task runs inline in the process that sends it.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it for another
+# Exams with more finished attempts than this are regraded by a task, with a progress bar;
+# smaller ones inline, within the request.
+REGRADE_INLINE_LIMIT = env.int("REGRADE_INLINE_LIMIT", default=2000)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
-from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
+from attempts.models import Attempt, AttemptEvent, IdempotencyKey, MarkChange, Regrade, UserAnswer
 from lms.models import ApiClient, Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
@@ -73,6 +73,22 @@ def one_of_each():
         at=at(15, 13),
         actor=alice,
     )
+    regrade = Regrade.objects.create(
+        exam=exam, reason="Key fixed", actor=instructor, status="done", total=1, done=1
+    )
+    mark_change = MarkChange.objects.create(
+        answer=answer,
+        attempt=attempt,
+        source=MarkChange.Source.REGRADE,
+        result_before="incorrect",
+        marks_before=Decimal("0"),
+        result_after="correct",
+        marks_after=Decimal("1"),
+        at=at(15, 13),
+        actor=instructor,
+        comment="Key fixed",
+        regrade=regrade,
+    )
     axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
     axes_time = {"attempt_time": at(15, 14)}
     objects = {
@@ -98,5 +114,7 @@ def one_of_each():
             user=alice, key="retry-1", fingerprint="0" * 64, response_status=201
         ),
         ApiClient: ApiClient.issue(user=instructor, name="HR sync")[0],
+        Regrade: regrade,
+        MarkChange: mark_change,
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})

@@ -7,7 +7,14 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 
-from attempts.models import Attempt, AttemptEvent, IdempotencyKey, UserAnswer
+from attempts.models import (
+    Attempt,
+    AttemptEvent,
+    IdempotencyKey,
+    MarkChange,
+    Regrade,
+    UserAnswer,
+)
 from tests.admin_pages import url
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +26,8 @@ READ_ONLY = {
     UserAnswer,
     AttemptEvent,
     IdempotencyKey,
+    Regrade,
+    MarkChange,
     AccessAttempt,
     AccessLog,
     AccessFailureLog,

@@ -18,7 +18,7 @@ from django.views import View
 
 from assessments.models import ExamQuestion, Question
 from attempts.durations import format_hms
-from attempts.models import Attempt, UserAnswer
+from attempts.models import Attempt, MarkChange, UserAnswer
 from attempts.scoring import Outcome
 from attempts.statistics.attempt import (
     ZERO,
@@ -28,7 +28,7 @@ from attempts.statistics.attempt import (
     attempt_statistics,
 )
 from attempts.web.charts import stacked_outcomes
-from attempts.web.forms import EvaluationForm, evaluation_form
+from attempts.web.forms import EvaluationForm, evaluation_form, override_form
 from lms import access
 
 DIFFICULTY_LABELS = {**dict(Question.Difficulty.choices), None: "Unlabelled"}
@@ -102,6 +102,14 @@ def statistics_of(attempt: Attempt, placements: list[Placement], *, now) -> Atte
     )
 
 
+def mark_histories(attempt: Attempt) -> dict[int, list[MarkChange]]:
+    """Every answer's mark changes, oldest first, keyed by answer id: one query."""
+    histories: dict[int, list[MarkChange]] = {}
+    for change in attempt.mark_changes.select_related("actor").order_by("id"):
+        histories.setdefault(change.answer_id, []).append(change)
+    return histories
+
+
 # --------------------------------------------------------------------------- presentation
 
 
@@ -133,6 +141,10 @@ class QuestionView:
     # This answer's result and marks; the key and explanation (``lms.access.review_of``).
     show_result: bool = True
     show_key: bool = True
+    # Reviewers only: the override form of a finished attempt's answer, and the answer's
+    # mark changes, oldest first (None: not shown).
+    override_form: object = None
+    marks_history: list | None = None
 
     @property
     def question(self) -> Question:
@@ -241,6 +253,7 @@ def detail_context(
     show_key: bool = True,
     bound: tuple[int, EvaluationForm] | None = None,
     next_url: str = "",
+    bound_override: tuple[int, object] | None = None,
 ) -> dict:
     """Everything the detail page shows. ``bound`` is ``(answer id, form)`` of a refused
     evaluation, re-shown with its errors beside that question's fields. Without
@@ -250,6 +263,7 @@ def detail_context(
     placements = load_placements(attempt)
     stats = statistics_of(attempt, placements, now=now)
     titles = {row.section_id: row.title for row in stats.sections}
+    histories = mark_histories(attempt) if can_evaluate else None
     questions = []
     for number, placement in enumerate(placements, start=1):
         eq, answer = placement.exam_question, placement.answer
@@ -272,6 +286,16 @@ def detail_context(
                 form=form,
                 show_result=show_results,
                 show_key=show_key,
+                override_form=(
+                    bound_override[1]
+                    if bound_override and answer is not None and answer.pk == bound_override[0]
+                    else override_form(answer, eq)
+                    if can_evaluate and attempt.is_finished and answer is not None
+                    else None
+                ),
+                marks_history=(
+                    histories.get(answer.pk, []) if histories is not None and answer else None
+                ),
             )
         )
     blocks = (
@@ -295,6 +319,8 @@ def detail_context(
         else []
     )
     refused = next((q for q in questions if bound and q.form is bound[1]), None)
+    if bound_override is not None:
+        refused = next((q for q in questions if q.override_form is bound_override[1]), None)
     # The audit trail is for reviewers; a learner's page stays about their answers.
     history = list(attempt.events.select_related("actor").order_by("id")) if can_evaluate else None
     return {
@@ -327,7 +353,7 @@ class AttemptDetailView(LoginRequiredMixin, View):
     the navigation's ``is_reviewer`` (none for staff), the attempt with a ``can_review`` flag,
     exam questions with question and subject, their choices, answers with evaluator, their
     selected choices, sections, subjects (none when no question has one), standing, and for
-    reviewers the attempt's history (its events with their actors).
+    reviewers the answers' mark changes and the attempt's history (events with their actors).
     """
 
     template_name = "attempts/attempt_detail.html"

@@ -4,10 +4,12 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from assessments.models import ExamQuestion
+from attempts.marking import rule_for
 from attempts.models import UserAnswer
+from attempts.scoring import override_range
 
 
 class EvaluationForm(forms.Form):
@@ -54,4 +56,37 @@ class PagingForm(forms.Form):
     page = forms.IntegerField(label="Page", required=False, min_value=1, max_value=MAX_PAGE)
     per_page = forms.IntegerField(
         label="Rows a page", required=False, min_value=1, max_value=MAX_PER_PAGE
+    )
+
+
+class OverrideForm(forms.Form):
+    """Marks (empty: remove the override) and the reason. The bounds mirror the service's
+    (``override_range``), so the browser and the server refuse the same values."""
+
+    marks = forms.DecimalField(required=False, max_digits=7, decimal_places=2)
+    comment = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Say why the marks are overridden."},
+    )
+
+    def __init__(self, *args, lowest: Decimal, highest: Decimal, **kwargs):
+        super().__init__(*args, **kwargs)
+        marks = self.fields["marks"]
+        message = f"Set between {lowest} and {highest} marks."
+        marks.validators += [MinValueValidator(lowest), MaxValueValidator(highest)]
+        marks.widget.attrs.update(min=str(lowest), max=str(highest), step="0.01")
+        marks.error_messages.update(min_value=message, max_value=message)
+        marks.label = f"Marks ({lowest} to {highest})"
+        marks.help_text = "Empty removes the override: the key marks the answer again."
+        self.lowest, self.highest = lowest, highest
+
+
+def override_form(answer: UserAnswer, exam_question: ExamQuestion, data=None) -> OverrideForm:
+    """The override form of one answer; ids carry the answer's id so many share a page."""
+    lowest, highest = override_range(rule_for(exam_question, frozenset()))
+    initial = {"marks": answer.override_marks}
+    return OverrideForm(
+        data, auto_id=f"override{answer.pk}-%s", initial=initial, lowest=lowest, highest=highest
     )

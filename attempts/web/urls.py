@@ -10,6 +10,8 @@ from attempts.web import (
     exam_statistics,
     exam_summary,
     forgive,
+    override,
+    regrade,
     rescore,
 )
 
@@ -36,6 +38,12 @@ urlpatterns = [
         name="exam-question-statistics",
     ),
     path("exams/<int:exam_id>/rescore/", rescore.ExamRescoreView.as_view(), name="exam-rescore"),
+    path("exams/<int:exam_id>/regrade/", regrade.RegradePreviewView.as_view(), name="exam-regrade"),
+    path("regrades/<int:pk>/", regrade.RegradeDetailView.as_view(), name="regrade-detail"),
+    path("regrades/<int:pk>/undo/", regrade.RegradeUndoView.as_view(), name="regrade-undo"),
+    path(
+        "answers/<int:pk>/override/", override.AnswerOverrideView.as_view(), name="answer-override"
+    ),
     path("attempts/<int:pk>/", attempt_detail.AttemptDetailView.as_view(), name="attempt-detail"),
     path(
         "attempts/<int:pk>/forgive/", forgive.AttemptForgiveView.as_view(), name="attempt-forgive"

@@ -324,9 +324,9 @@ class TestQueryBudgets:
         for attempt in (small, large):
             # session, user, is_reviewer (navigation; an instructor is not staff), the attempt
             # with its can_review flag, exam questions + question + subject, their choices,
-            # answers + evaluator, their selected choices, sections, subjects, standing, the
-            # history (events + actor)
-            with django_assert_num_queries(12):
+            # answers + evaluator, their selected choices, the answers' mark changes (+ actor),
+            # sections, subjects, standing, the history (events + actor)
+            with django_assert_num_queries(13):
                 response = client.get(detail_url(attempt))
             assert response.status_code == 200
             assert len(response.context["questions"]) == attempt.total_questions
@@ -340,6 +340,6 @@ class TestQueryBudgets:
         # the queries of a submitted attempt but subjects (no question of the kit has one):
         # session, user, is_reviewer, the attempt with its can_review flag, exam questions +
         # question + subject, their choices, answers + evaluator, their selected choices,
-        # sections, standing, the history (events + actor)
-        with django_assert_num_queries(11):
+        # the answers' mark changes (+ actor), sections, standing, the history (events + actor)
+        with django_assert_num_queries(12):
             assert client.get(detail_url(attempt)).status_code == 200
