@@ -8,8 +8,10 @@ aggregating answers. ``attempts.services`` is the only writer of those fields.
 import uuid
 from bisect import bisect_right
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -17,6 +19,12 @@ from django.utils import timezone
 from assessments.models import AnswerChoice, Exam, ExamQuestion, marks_field
 from attempts.scoring import Outcome
 from lms import access
+
+# Answers saved up to this long after the deadline are still accepted: the player autosaves
+# the last answer as time runs out and the request needs a moment to arrive. Overdue attempts
+# are finalized only after the same grace, so such a late save never races the finalizer; a
+# finalized attempt's time taken never exceeds its time allowed plus this grace.
+DEADLINE_GRACE = timedelta(seconds=30)
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -235,11 +243,31 @@ class Attempt(models.Model):
     def answered_count(self) -> int:
         return self.total_questions - self.unanswered_count
 
+    def is_overdue(self, now=None) -> bool:
+        """Running past its deadline: the learner can no longer answer, the attempt awaits
+        the finalizer (or an instructor's "finalize now" or extension)."""
+        return (
+            self.state == self.State.RUNNING
+            and self.deadline_at is not None
+            and (now or timezone.now()) > self.deadline_at
+        )
+
+    def state_label(self, now=None) -> str:
+        """What pages call the state: "Overdue" for a running attempt past its deadline (the
+        API contracts keep their own state words)."""
+        return "Overdue" if self.is_overdue(now) else self.get_state_display()
+
     def time_taken(self, now=None) -> timedelta | None:
-        """Completed − started; so far while running; None when never started."""
+        """Completed − started; so far while running; None when never started.
+
+        Never more than the time allowed plus ``DEADLINE_GRACE``: an attempt left running
+        past its deadline (or closed late, before the services capped ``completed_at``)
+        stopped counting time at the deadline, whatever the clock says since."""
         if self.state == self.State.NOT_STARTED:
             return None
         end = self.completed_at or now or timezone.now()
+        if self.deadline_at is not None:
+            end = min(end, self.deadline_at + DEADLINE_GRACE)
         return max(end - self.started_at, timedelta(0))
 
     def remaining_time(self, now=None) -> timedelta | None:
@@ -333,6 +361,7 @@ class AttemptEvent(models.Model):
         FINALIZED = "finalized", "Finalized"  # closed by the system or an admin (overdue)
         EVALUATED = "evaluated", "Essay evaluated"
         RESCORED = "rescored", "Rescored"  # after a change of marks or key
+        EXTENDED = "extended", "Deadline extended"  # an instructor gave a running attempt time
         IMPORTED = "imported", "Imported"  # written finished, in bulk (seed_demo --attempts)
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
@@ -362,3 +391,49 @@ class AttemptEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · attempt {self.attempt_id}"
+
+
+class Accommodation(models.Model):
+    """Extra time one learner gets on one exam (a documented need, a late start), applied
+    when they start an attempt: time allowed = duration × ``time_multiplier`` +
+    ``extra_minutes``. Written by ``attempts.services.accommodation_set``; attempts already
+    running keep their deadline (an instructor extends those one by one)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accommodations"
+    )
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="accommodations")
+    # 1.50 is "time and a half"; 1.00 adds nothing.
+    time_multiplier = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("5"))],
+    )
+    # Added after the multiplier; at most a day.
+    extra_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(1440)])
+    note = models.CharField(max_length=200, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "exam"], name="accommodation_unique"),
+            models.CheckConstraint(
+                condition=Q(time_multiplier__gte=1) & Q(time_multiplier__lte=5),
+                name="accommodation_multiplier_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.exam}: ×{self.time_multiplier} +{self.extra_minutes} min"
+
+    def time_allowed(self, duration: timedelta) -> timedelta:
+        """>>> Accommodation(time_multiplier=Decimal("1.5"), extra_minutes=10).time_allowed(
+        ...     timedelta(minutes=60))
+        datetime.timedelta(seconds=6000)
+        """
+        seconds = int(Decimal(duration.total_seconds()) * self.time_multiplier)
+        return timedelta(seconds=seconds, minutes=self.extra_minutes)
