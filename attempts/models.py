@@ -43,6 +43,10 @@ class AttemptQuerySet(models.QuerySet):
     def completed(self):
         return self.filter(state=Attempt.State.COMPLETED)
 
+    def overdue(self, now):
+        """Running past their deadline (``Attempt.is_overdue``)."""
+        return self.filter(state=Attempt.State.RUNNING, deadline_at__lt=now)
+
     def finished(self):
         """Completed or pending evaluation: the attempts that have a stored result."""
         return self.filter(state__in=Attempt.FINISHED_STATES)

@@ -6,6 +6,7 @@ from lms import health, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
+    path("accounts/preferences/", views.preferences, name="preferences"),
     path(
         "accounts/sign-out-everywhere/",
         views.sign_out_everywhere,

@@ -3,7 +3,7 @@
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from attempts.filters import StartedFromFilter, StartedUntilFilter
 from attempts.models import Attempt
@@ -24,11 +24,23 @@ class AttemptListFilter(filters.FilterSet):
     beside its field (the view shows no table then, never a silently empty one)."""
 
     RESULT_CHOICES = (("pass", "Passed"), ("fail", "Failed"))
+    WHICH_CHOICES = (
+        ("first", "First attempt"),
+        ("last", "Last attempt"),
+        ("best", "Best finished attempt"),
+    )
 
     learner = filters.CharFilter(
         label="Learner", method="filter_learner", help_text="Name, username or email"
     )
     state = filters.ChoiceFilter(choices=Attempt.State.choices, label="State")
+    which = filters.ChoiceFilter(
+        choices=WHICH_CHOICES,
+        label="Attempts",
+        method="filter_which",
+        empty_label="Every attempt",
+        help_text="Per learner",
+    )
     started_from = StartedFromFilter(label="Started from", widget=DateInput)
     started_until = StartedUntilFilter(label="Started until", widget=DateInput)
     result = filters.ChoiceFilter(choices=RESULT_CHOICES, label="Result", method="filter_result")
@@ -69,3 +81,25 @@ class AttemptListFilter(filters.FilterSet):
 
     def filter_result(self, queryset, name, value):
         return queryset.filter(passed=(value == "pass"))
+
+    def filter_which(self, queryset, name, value):
+        """One attempt per learner (of those the other filters keep):
+
+        - first: attempt number 1;
+        - last: no attempt of the same learner and exam has a higher number;
+        - best: a finished attempt with no finished attempt of the same learner and exam
+          scoring more, nor scoring the same with a lower number (the "best" rank policy's
+          order: the earlier attempt wins a tie).
+        """
+        if value == "first":
+            return queryset.filter(attempt_number=1)
+        same = Attempt.objects.filter(user_id=OuterRef("user_id"), exam_id=OuterRef("exam_id"))
+        if value == "last":
+            return queryset.filter(
+                ~Exists(same.filter(attempt_number__gt=OuterRef("attempt_number")))
+            )
+        better = same.finished().filter(
+            Q(score__gt=OuterRef("score"))
+            | Q(score=OuterRef("score"), attempt_number__lt=OuterRef("attempt_number"))
+        )
+        return queryset.filter(state__in=Attempt.FINISHED_STATES).filter(~Exists(better))

@@ -50,6 +50,8 @@ class PagingForm(forms.Form):
 
     MAX_PAGE = 2**31 - 1
     MAX_PER_PAGE = 200
+    # What the page-size menu offers (any size up to MAX_PER_PAGE works in the address).
+    PAGE_SIZES = (25, 50, 100, 200)
 
     page = forms.IntegerField(label="Page", required=False, min_value=1, max_value=MAX_PAGE)
     per_page = forms.IntegerField(

@@ -19,6 +19,11 @@ urlpatterns = [
         name="exam-attempts",
     ),
     path(
+        "exams/<int:exam_id>/attempts/finalize/",
+        attempt_list.FinalizeOverdueView.as_view(),
+        name="exam-attempts-finalize",
+    ),
+    path(
         "exams/<int:exam_id>/summary/",
         exam_summary.ExamSummaryView.as_view(),
         name="exam-summary",

@@ -1,13 +1,11 @@
 """The attempt lists (attempts/web/attempt_list.py): an exam's for its reviewers (who sees it,
 filters, sorting, export, budget) and a learner's own."""
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from openpyxl import load_workbook
+from django.db import connection
 
 from attempts.models import Attempt, RankTable
 from attempts.statistics import standing
@@ -231,7 +229,7 @@ class TestFilters:
     ):
         client.force_login(teacher)
         response = client.get(url(exam, query))
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         assert f'id="id_{field}-errors"' in html
         assert message in html
@@ -254,7 +252,7 @@ class TestFilters:
     ):
         client.force_login(teacher)
         response = client.get(url(exam, query))
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         field = query[1:].split("=")[0]
         assert f'id="id_{field}-errors"' in html
@@ -299,97 +297,25 @@ class TestPaging:
     ):
         client.force_login(teacher)
         response = client.get(url(exam, query))
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         assert 'id="paging-errors"' in html
         assert message in html
         assert "<table" not in html
 
-    def test_a_page_past_the_end_is_a_404_that_says_so(self, client, exam, sixty, teacher):
+    def test_a_page_past_the_end_is_a_400_that_says_so(self, client, exam, sixty, teacher):
         client.force_login(teacher)
         response = client.get(url(exam, "?page=9999&state=1"))
-        assert response.status_code == 404
+        assert response.status_code == 400
         html = response.content.decode()
         assert "There is no page 9999 of these attempts." in html
         assert "<table" not in html
         # A link back to the first page keeps the filters.
         assert f'href="{url(exam)}?state=1"' in html
 
-    def test_the_last_page_is_no_404(self, client, exam, sixty, teacher):
+    def test_the_last_page_is_no_error(self, client, exam, sixty, teacher):
         client.force_login(teacher)
         assert client.get(url(exam, "?page=2")).status_code == 200
-
-
-class TestExport:
-    def test_csv_has_the_filtered_sorted_rows_and_columns_on_screen(
-        self, client, exam, attempts, teacher
-    ):
-        client.force_login(teacher)
-        response = client.get(url(exam, "?state=1&sort=-score&export=csv"))
-        assert response["Content-Disposition"] == 'attachment; filename="attempts-optics-test.csv"'
-        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-        assert table[0] == [
-            "Learner",
-            "State",
-            "Started",
-            "Time taken",
-            "Correct",
-            "Incorrect",
-            "Partial",
-            "Unanswered",
-            "Score",
-            "Percentage",
-            "Result",
-            "Rank",
-        ]
-        assert [row[0] for row in table[1:]] == ["Ada Lovelace (ada)", "Cy (cy)", "Bob (bob)"]
-        assert table[1][1:] == [
-            "Completed",
-            "2026-10-05T00:00:00+00:00",
-            "0:20:00",
-            "3",
-            "0",
-            "0",
-            "0",
-            "12.00",
-            "100.00",
-            "Pass",
-            "1",
-        ]
-
-    def test_csv_escapes_formula_injection_but_keeps_negative_numbers(self, client, exam, teacher):
-        make_attempt(
-            exam,
-            "mallory",
-            score="-4",
-            correct=0,
-            incorrect=1,
-            display_name='=HYPERLINK("http://x","click")',
-        )
-        client.force_login(teacher)
-        content = b"".join(client.get(url(exam, "?export=csv")).streaming_content).decode()
-        row = list(csv.reader(io.StringIO(content)))[1]
-        assert row[0].startswith("'=HYPERLINK")
-        assert row[8] == "-4.00"
-
-    def test_xlsx_has_the_same_rows_as_the_table(self, client, exam, attempts, teacher):
-        client.force_login(teacher)
-        response = client.get(url(exam, "?sort=score&export=xlsx"))
-        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-        values = list(sheet.values)
-        assert values[0][0] == "Learner"
-        assert [row[0] for row in values[1:]] == [
-            "Dee (dee)",
-            "Bob (bob)",
-            "Cy (cy)",
-            "Ada Lovelace (ada)",
-        ]
-        assert values[4][8] == 12  # scores are numbers, not text
-
-    def test_a_bad_filter_exports_nothing(self, client, exam, attempts, teacher):
-        client.force_login(teacher)
-        response = client.get(url(exam, "?score_min=abc&export=csv"))
-        assert response["Content-Type"].startswith("text/html")
 
 
 class TestQueryBudget:
@@ -403,8 +329,10 @@ class TestQueryBudget:
             )
         client.force_login(teacher)
         # session, user, is-reviewer check, exam, the exam's rank table (one grouped query),
-        # page of attempts with their users
-        with django_assert_num_queries(6):
+        # page of attempts with their users, the total (a count; on PostgreSQL the plan's
+        # estimate first, then the count as it is small), whether any attempt is overdue (for
+        # the "finalize now" form)
+        with django_assert_num_queries(9 if connection.vendor == "postgresql" else 8):
             response = client.get(url(exam, "?sort=-score"))
         assert len(rows(response)) == n
 
