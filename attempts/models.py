@@ -261,6 +261,11 @@ class Attempt(models.Model):
         API contracts keep their own state words)."""
         return "Overdue" if self.is_overdue(now) else self.get_state_display()
 
+    @property
+    def display_state(self) -> str:
+        """``state_label`` now, for templates."""
+        return self.state_label()
+
     def time_taken(self, now=None) -> timedelta | None:
         """Completed − started; so far while running; None when never started.
 

@@ -31,6 +31,11 @@ urlpatterns = [
     path("exams/<int:exam_id>/rescore/", rescore.ExamRescoreView.as_view(), name="exam-rescore"),
     path("attempts/<int:pk>/", attempt_detail.AttemptDetailView.as_view(), name="attempt-detail"),
     path(
+        "attempts/<int:pk>/extend/",
+        attempt_detail.ExtendDeadlineView.as_view(),
+        name="attempt-extend",
+    ),
+    path(
         "answers/<int:pk>/evaluate/",
         evaluation.EvaluateAnswerView.as_view(),
         name="answer-evaluate",

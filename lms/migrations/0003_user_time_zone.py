@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lms', '0002_user_token_version'),
+        ("lms", "0002_user_token_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='time_zone',
-            field=models.CharField(default='UTC', max_length=64),
+            model_name="user",
+            name="time_zone",
+            field=models.CharField(default="UTC", max_length=64),
         ),
     ]

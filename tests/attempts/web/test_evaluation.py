@@ -146,8 +146,8 @@ class TestEvaluate:
         client.force_login(kit.instructor)
         before = summary(client.get(detail_url(attempt)))
         assert (before["Score"], before["Percentage"], before["State"]) == (
-            "13.00 / 24.00",
-            "54.17 %",
+            "13.00 / 24.00 (provisional)",
+            "54.17 % (provisional)",
             "Pending evaluation",
         )
         assert list(client.get(QUEUE_URL).context["answers"]) == [essay]
