@@ -122,7 +122,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
                 for number, (eq_id, marks) in enumerate(placed.values_list("id", "marks"), 1)
             ]
         columns = attempt_columns(
-            now=self.now, rank_of=table.value_rank, zone=timezone.get_current_timezone_name()
+            now=self.now, rank_of=table.value_rank, zone=timezone.get_current_timezone()
         )
         rows = attempt_rows(table.data.data, columns, questions=questions)
         name = f"attempts-{slugify(exam.title)}"
@@ -134,6 +134,8 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         params.pop("page", None)
         params.pop("export", None)
         bad = self.is_bad_request()
+        # What only the page shows: an export skips these queries.
+        page = not bad and self.request.GET.get("export") not in EXPORTS
         context.update(
             exam=self.get_exam(),
             query=params.urlencode(),
@@ -148,8 +150,8 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             page_missing=self.page_missing,
             paging=self.paging,
             page_sizes=PagingForm.PAGE_SIZES,
-            total=None if bad else totals.total(self.filterset.qs),
-            overdue=not bad and self.get_queryset().overdue(self.now).exists(),
+            total=totals.total(self.filterset.qs) if page else None,
+            overdue=page and self.get_queryset().overdue(self.now).exists(),
         )
         return context
 

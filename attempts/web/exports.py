@@ -13,7 +13,7 @@ import inspect
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
@@ -84,19 +84,19 @@ class Column:
     read: Callable  # attempt -> cell value (str, int, Decimal, datetime, timedelta or None)
 
 
-def _local(value: datetime | None) -> datetime | None:
-    """In the active (the user's) time zone, without tzinfo: spreadsheets have no zones, so
-    the zone is named in the header instead."""
-    return None if value is None else localtime(value).replace(tzinfo=None)
-
-
-def attempt_columns(*, now: datetime, rank_of: Callable, zone: str) -> list[Column]:
+def attempt_columns(*, now: datetime, rank_of: Callable, zone: tzinfo) -> list[Column]:
     """The attempt export's columns. Score and percentage are empty until the attempt is
     finished (a running attempt's stored totals are "so far"); a pending attempt's are
     provisional, as its State and Result say."""
 
+    def local(value: datetime | None) -> datetime | None:
+        """In ``zone`` (the user's; given, not read when the rows stream: the request's
+        active zone is gone by then), without tzinfo: spreadsheets have no zones, so the
+        header names it instead."""
+        return None if value is None else localtime(value, zone).replace(tzinfo=None)
+
     def started(attempt):
-        return None if attempt.state == Attempt.State.NOT_STARTED else _local(attempt.started_at)
+        return None if attempt.state == Attempt.State.NOT_STARTED else local(attempt.started_at)
 
     def result(attempt, field):
         return getattr(attempt, field) if attempt.is_finished else None
@@ -109,7 +109,7 @@ def attempt_columns(*, now: datetime, rank_of: Callable, zone: str) -> list[Colu
         Column("Email", 28, lambda a: a.user.email),
         Column("State", 18, lambda a: a.state_label(now)),
         Column(f"Started ({zone})", 18, started),
-        Column(f"Completed ({zone})", 18, lambda a: _local(a.completed_at)),
+        Column(f"Completed ({zone})", 18, lambda a: local(a.completed_at)),
         Column("Time taken", 11, lambda a: a.time_taken(now)),
         Column("Correct", 9, lambda a: a.correct_count),
         Column("Incorrect", 9, lambda a: a.incorrect_count),
