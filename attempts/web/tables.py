@@ -169,10 +169,11 @@ class AttemptTable(tables.Table):
         return self._provisional(record, record.percentage)
 
     def _provisional(self, record, value):
-        """Pending essays leave the score provisional: it rises as they are marked."""
+        """Pending essays leave the score provisional: it rises as they are marked. A running
+        attempt's stored totals are its marks so far; a not-started one has none."""
         if record.state == Attempt.State.PENDING_EVALUATION:
             return format_html('{} <small class="provisional">provisional</small>', value)
-        if record.state in (Attempt.State.RUNNING, Attempt.State.NOT_STARTED):
+        if record.state == Attempt.State.NOT_STARTED:
             return "—"
         return value
 
