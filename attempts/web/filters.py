@@ -5,9 +5,11 @@ import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
+from assessments.models import Exam, ExamQuestion
 from attempts.filters import StartedFromFilter, StartedUntilFilter
-from attempts.models import Attempt
-from lms.models import User
+from attempts.models import Attempt, UserAnswer
+from lms import access
+from lms.models import Course, User
 
 
 class DateInput(forms.DateInput):
@@ -103,3 +105,37 @@ class AttemptListFilter(filters.FilterSet):
             | Q(score=OuterRef("score"), attempt_number__lt=OuterRef("attempt_number"))
         )
         return queryset.filter(state__in=Attempt.FINISHED_STATES).filter(~Exists(better))
+
+
+def _courses(request):
+    return Course.objects.filter(access.courses_reviewable_by(request.user)).order_by("title")
+
+
+def _exams(request):
+    return Exam.objects.reviewable_by(request.user).order_by("title", "id")
+
+
+def _questions(request):
+    return ExamQuestion.objects.filter(exam__in=Exam.objects.reviewable_by(request.user))
+
+
+class EvaluationQueueFilter(filters.FilterSet):
+    """The evaluation queue by course, exam and exam question, each limited to what the
+    reviewer reviews (another course's id is "not one of the available choices", a 400).
+    The question is asked by id (the "grade this question" links carry it): listing every
+    question of every exam in a menu would not scale."""
+
+    course = filters.ModelChoiceFilter(
+        queryset=_courses, field_name="attempt__exam__course", label="Course"
+    )
+    exam = filters.ModelChoiceFilter(queryset=_exams, field_name="attempt__exam", label="Exam")
+    question = filters.ModelChoiceFilter(
+        queryset=_questions,
+        field_name="exam_question",
+        label="Question id",
+        widget=forms.NumberInput,
+    )
+
+    class Meta:
+        model = UserAnswer
+        fields = []

@@ -8,6 +8,7 @@ from attempts.web import (
     courses,
     evaluation,
     exam_summary,
+    grading,
     rescore,
 )
 
@@ -41,5 +42,10 @@ urlpatterns = [
         name="answer-evaluate",
     ),
     path("evaluations/", evaluation.EvaluationQueueView.as_view(), name="evaluation-queue"),
+    path(
+        "evaluations/questions/<int:pk>/",
+        grading.GradeQuestionView.as_view(),
+        name="grade-question",
+    ),
     path("my/attempts/", attempt_list.MyAttemptListView.as_view(), name="my-attempts"),
 ]

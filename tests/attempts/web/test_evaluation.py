@@ -319,7 +319,7 @@ class TestQueryBudgets:
         for added, listed in ((1, 1), (19, 20)):
             essay_exam(kit, added)
             # session, user, is_reviewer, count, the page (answers + attempt + learner +
-            # exam + exam question + question)
-            with django_assert_num_queries(5):
+            # exam + exam question + question), the filter's course menu and exam menu
+            with django_assert_num_queries(7):
                 response = client.get(QUEUE_URL)
             assert len(response.context["answers"]) == listed
