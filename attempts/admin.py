@@ -11,6 +11,7 @@ on the row or loaded by ``list_select_related``.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -302,6 +303,6 @@ class AccommodationAdmin(admin.ModelAdmin):
                 note=obj.note,
             )
         except AttemptError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return
+            # The form checked the bounds; what is left is "not your course": a 403.
+            raise PermissionDenied(error.message) from error
         obj.pk = saved.pk

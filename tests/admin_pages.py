@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import Accommodation, Attempt, AttemptEvent, UserAnswer
 from lms.models import Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
@@ -73,6 +73,9 @@ def one_of_each():
         at=at(15, 13),
         actor=alice,
     )
+    accommodation = Accommodation.objects.create(
+        user=alice, exam=exam, time_multiplier=Decimal("1.5"), granted_by=instructor
+    )
     axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
     axes_time = {"attempt_time": at(15, 14)}
     objects = {
@@ -94,5 +97,6 @@ def one_of_each():
         Attempt: attempt,
         UserAnswer: answer,
         AttemptEvent: event,
+        Accommodation: accommodation,
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})
