@@ -7,9 +7,10 @@ completed attempts spread over 1,000 learners, written with ``bulk_create`` (the
 not come from the services: this measures the export, not scoring). Then, for each format and
 each size (the exam's first 10k rows by a score filter, and all), requests the export through
 Django's test client as the instructor, reads the whole streamed body, and reports the time,
-the bytes, and the peak of Python allocations during the request (``tracemalloc``), with
-``--questions`` the per-question marks too. Flat memory means the 100k peak is about the
-10k peak: rows are read in chunks and written as they come, never held all at once.
+the bytes, and the peak of Python allocations during the request (``tracemalloc``, which
+also slows Python several times: the seconds are not the export's real speed). Flat memory
+means the 100k peak is about the 10k peak: rows are read in chunks and written as they come,
+never held all at once. The first request of a run also pays for imports and warm-up.
 """
 
 import argparse
