@@ -106,6 +106,7 @@ def measure(client: Client, url: str) -> tuple[float, int, float]:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--formats", default="csv,xlsx", help="comma-separated: csv, xlsx")
     args = parser.parse_args()
     exam, instructor = exam_with(args.rows)
     client = Client()
@@ -114,7 +115,7 @@ def main():
     # Scores cycle 0..9: score_max=0 keeps a tenth of the rows (10k of 100k).
     sizes = {f"{args.rows // 10000}k": "score_max=0&", f"{args.rows // 1000}k": ""}
     print(f"{'format':<6} {'rows':>6} {'seconds':>8} {'MB out':>8} {'peak MiB':>9}")
-    for export in ("csv", "xlsx"):
+    for export in args.formats.split(","):
         for label, query in sizes.items():
             seconds, size, peak = measure(client, f"{base}?{query}export={export}")
             print(f"{export:<6} {label:>6} {seconds:8.1f} {size / 2**20:8.1f} {peak:9.1f}")
