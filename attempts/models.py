@@ -440,9 +440,7 @@ class Accommodation(models.Model):
         return f"{self.user} · {self.exam}: ×{self.time_multiplier} +{self.extra_minutes} min"
 
     def time_allowed(self, duration: timedelta) -> timedelta:
-        """>>> Accommodation(time_multiplier=Decimal("1.5"), extra_minutes=10).time_allowed(
-        ...     timedelta(minutes=60))
-        datetime.timedelta(seconds=6000)
-        """
+        """Duration × multiplier (whole seconds, rounded down) + extra minutes: 60 minutes
+        at 1.5 plus 10 minutes is 100 minutes (tests/attempts/test_time_given.py)."""
         seconds = int(Decimal(duration.total_seconds()) * self.time_multiplier)
         return timedelta(seconds=seconds, minutes=self.extra_minutes)
