@@ -11,6 +11,7 @@ on the row or loaded by ``list_select_related``.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,7 +19,16 @@ from assessments.html import html_excerpt
 from assessments.models import Exam
 from attempts import services
 from attempts.admin_filters import DateRangeFilter
-from attempts.models import Attempt, AttemptEvent, IdempotencyKey, MarkChange, Regrade, UserAnswer
+from attempts.errors import AttemptError
+from attempts.models import (
+    Accommodation,
+    Attempt,
+    AttemptEvent,
+    IdempotencyKey,
+    MarkChange,
+    Regrade,
+    UserAnswer,
+)
 from lms import access
 from lms.models import User
 
@@ -360,3 +370,38 @@ class MarkChangeAdmin(ReadOnlyAdmin):
             .filter(access.attempts_reviewable_by(request.user, prefix="attempt__"))
             .select_related(*self.list_select_related)
         )
+
+
+@admin.register(Accommodation)
+class AccommodationAdmin(admin.ModelAdmin):
+    """Extra time per learner and exam. Saved through ``services.accommodation_set`` (which
+    checks the reviewer teaches the exam's course and the bounds); listed for the exams the
+    user reviews."""
+
+    list_display = ("user", "exam", "time_multiplier", "extra_minutes", "granted_by", "granted_at")
+    list_select_related = ("user", "exam", "granted_by")
+    list_filter = ("exam__course",)
+    search_fields = ("user__username__iexact", "user__email__iexact")
+    autocomplete_fields = ("user", "exam")
+    fields = ("user", "exam", "time_multiplier", "extra_minutes", "note")
+
+    def get_queryset(self, request):
+        # The one rule: the accommodations of the exams this user reviews.
+        return (
+            super().get_queryset(request).filter(exam__in=Exam.objects.reviewable_by(request.user))
+        )
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = services.accommodation_set(
+                user=obj.user,
+                exam=obj.exam,
+                actor=request.user,
+                time_multiplier=obj.time_multiplier,
+                extra_minutes=obj.extra_minutes,
+                note=obj.note,
+            )
+        except AttemptError as error:
+            # The form checked the bounds; what is left is "not your course": a 403.
+            raise PermissionDenied(error.message) from error
+        obj.pk = saved.pk

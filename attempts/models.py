@@ -7,8 +7,10 @@ aggregating answers. ``attempts.services`` is the only writer of those fields.
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,6 +23,11 @@ from lms import access
 # those forgiven. The one definition, for starting an attempt (attempts.services) and for the
 # review policy that waits for the last attempt (lms.access, through the queryset).
 COUNTS_AGAINST_LIMIT = Q(forgiven_at__isnull=True)
+# Answers saved up to this long after the deadline are still accepted: the player autosaves
+# the last answer as time runs out and the request needs a moment to arrive. Overdue attempts
+# are finalized only after the same grace, so such a late save never races the finalizer; a
+# finalized attempt's time taken never exceeds its time allowed plus this grace.
+DEADLINE_GRACE = timedelta(seconds=30)
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -42,6 +49,10 @@ class AttemptQuerySet(models.QuerySet):
     def counting_against_limit(self):
         """The attempts that use up the exam's ``max_attempts`` (``COUNTS_AGAINST_LIMIT``)."""
         return self.filter(COUNTS_AGAINST_LIMIT)
+
+    def overdue(self, now):
+        """Running past their deadline (``Attempt.is_overdue``)."""
+        return self.filter(state=Attempt.State.RUNNING, deadline_at__lt=now)
 
     def finished(self):
         """Completed or pending evaluation: the attempts that have a stored result."""
@@ -217,11 +228,36 @@ class Attempt(models.Model):
     def answered_count(self) -> int:
         return self.total_questions - self.unanswered_count
 
+    def is_overdue(self, now=None) -> bool:
+        """Running past its deadline: the learner can no longer answer, the attempt awaits
+        the finalizer (or an instructor's "finalize now" or extension)."""
+        return (
+            self.state == self.State.RUNNING
+            and self.deadline_at is not None
+            and (now or timezone.now()) > self.deadline_at
+        )
+
+    def state_label(self, now=None) -> str:
+        """What pages call the state: "Overdue" for a running attempt past its deadline (the
+        API contracts keep their own state words)."""
+        return "Overdue" if self.is_overdue(now) else self.get_state_display()
+
+    @property
+    def display_state(self) -> str:
+        """``state_label`` now, for templates."""
+        return self.state_label()
+
     def time_taken(self, now=None) -> timedelta | None:
-        """Completed − started; so far while running; None when never started."""
+        """Completed − started; so far while running; None when never started.
+
+        Never more than the time allowed plus ``DEADLINE_GRACE``: an attempt left running
+        past its deadline (or closed late, before the services capped ``completed_at``)
+        stopped counting time at the deadline, whatever the clock says since."""
         if self.state == self.State.NOT_STARTED:
             return None
         end = self.completed_at or now or timezone.now()
+        if self.deadline_at is not None:
+            end = min(end, self.deadline_at + DEADLINE_GRACE)
         return max(end - self.started_at, timedelta(0))
 
     def remaining_time(self, now=None) -> timedelta | None:
@@ -323,6 +359,7 @@ class AttemptEvent(models.Model):
         OVERRIDDEN = "overridden", "Marks overridden"  # an instructor set an answer's marks
         REGRADED = "regraded", "Regraded"  # rescored by a regrade (details: its id)
         REGRADE_UNDONE = "regrade_undone", "Regrade undone"  # results put back as before
+        EXTENDED = "extended", "Deadline extended"  # an instructor gave a running attempt time
         IMPORTED = "imported", "Imported"  # written finished, in bulk (seed_demo --attempts)
         FORGIVEN = "forgiven", "Forgiven"  # by a reviewer: no longer counts against the limit
 
@@ -502,3 +539,47 @@ class MarkChange(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} · answer {self.answer_id}"
+
+
+class Accommodation(models.Model):
+    """Extra time one learner gets on one exam (a documented need, a late start), applied
+    when they start an attempt: time allowed = duration × ``time_multiplier`` +
+    ``extra_minutes``. Written by ``attempts.services.accommodation_set``; attempts already
+    running keep their deadline (an instructor extends those one by one)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accommodations"
+    )
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="accommodations")
+    # 1.50 is "time and a half"; 1.00 adds nothing.
+    time_multiplier = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("5"))],
+    )
+    # Added after the multiplier; at most a day.
+    extra_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(1440)])
+    note = models.CharField(max_length=200, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "exam"], name="accommodation_unique"),
+            models.CheckConstraint(
+                condition=Q(time_multiplier__gte=1) & Q(time_multiplier__lte=5),
+                name="accommodation_multiplier_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.exam}: ×{self.time_multiplier} +{self.extra_minutes} min"
+
+    def time_allowed(self, duration: timedelta) -> timedelta:
+        """Duration × multiplier (whole seconds, rounded down) + extra minutes: 60 minutes
+        at 1.5 plus 10 minutes is 100 minutes (tests/attempts/test_time_given.py)."""
+        seconds = int(Decimal(duration.total_seconds()) * self.time_multiplier)
+        return timedelta(seconds=seconds, minutes=self.extra_minutes)

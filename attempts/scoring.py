@@ -23,9 +23,10 @@ Rules in short (each scorer below has its own docstring with a worked example):
 * **Essay** -- blank text is UNANSWERED (0); answered but not evaluated is PENDING (0); an
   evaluator's award must lie in ``0..marks`` (else :class:`ScoringError`) and is the marks:
   full award CORRECT, 0 INCORRECT, anything between PARTIAL. Negative marks never apply.
-* **Bonus** -- whoever has the question earns its full ``marks`` whatever they answered; the
-  outcome still reports what they answered. A bonus essay never waits for evaluation: an
-  answered, unevaluated bonus essay is CORRECT.
+* **Bonus** -- whoever has the question earns its full ``marks`` whatever they answered. Any
+  answer is CORRECT (a wrong or partial one earns full marks, so it is never counted
+  incorrect or partial); no answer stays UNANSWERED (with the full marks). A bonus essay never
+  waits for evaluation.
 * **Override** -- an instructor's marks for the answer, between ``-negative_marks`` (0 for
   an essay) and ``marks``, beat everything above (key, evaluation, bonus). The outcome follows
   the marks: full marks CORRECT, between 0 and full PARTIAL, 0 or less INCORRECT (an
@@ -378,15 +379,16 @@ _SCORERS = {
 def score_answer(rule: MarkingRule, response: Response | None) -> AnswerScore:
     """Mark one answer (``None`` is unanswered); see the module docstring for the rules.
 
-    A bonus question earns its full marks whatever was answered, while the outcome still
-    says what was answered; an answered, unevaluated bonus essay is CORRECT (never PENDING).
+    A bonus question earns its full marks whatever was answered: any answer is CORRECT (a
+    wrong one is never counted incorrect beside full marks), no answer stays UNANSWERED, and
+    an answered, unevaluated bonus essay is CORRECT (never PENDING).
     Fields that do not belong to the question's kind are ignored (``chosen`` of a numeric
     question, ``partial_marks`` of a single-choice one, ...).
 
     >>> bonus = MarkingRule(QuestionKind.SINGLE, Decimal("4"), Decimal("1"), is_bonus=True,
     ...                     key=frozenset({1}))
     >>> score_answer(bonus, Response(chosen=frozenset({2})))
-    AnswerScore(outcome=<Outcome.INCORRECT: 'incorrect'>, marks=Decimal('4.00'))
+    AnswerScore(outcome=<Outcome.CORRECT: 'correct'>, marks=Decimal('4.00'))
     >>> score_answer(bonus, None)
     AnswerScore(outcome=<Outcome.UNANSWERED: 'unanswered'>, marks=Decimal('4.00'))
     >>> essay = MarkingRule(QuestionKind.ESSAY, Decimal("5"), is_bonus=True)
@@ -396,7 +398,7 @@ def score_answer(rule: MarkingRule, response: Response | None) -> AnswerScore:
     outcome, marks = _SCORERS[rule.kind](rule, _UNANSWERED if response is None else response)
     if rule.is_bonus:
         marks = rule.marks
-        if outcome is Outcome.PENDING:
+        if outcome is not Outcome.UNANSWERED:
             outcome = Outcome.CORRECT
     if response is not None and response.override is not None:
         return _overridden(rule, outcome, response.override)

@@ -55,12 +55,14 @@ from attempts.marking import (
 )
 from attempts.models import (
     COUNTS_AGAINST_LIMIT,
+    Accommodation,
     Attempt,
     AttemptEvent,
     MarkChange,
     Regrade,
     UserAnswer,
 )
+from attempts.models import DEADLINE_GRACE as models_grace
 from attempts.scoring import (
     MarkingRule,
     Outcome,
@@ -74,10 +76,8 @@ from attempts.scoring import (
 from lms import access
 from lms.models import Enrollment
 
-# Answers saved up to this long after the deadline are still accepted: the player autosaves
-# the last answer as time runs out and the request needs a moment to arrive. Overdue attempts
-# are finalized only after the same grace, so such a late save never races the finalizer.
-DEADLINE_GRACE = timedelta(seconds=30)
+# Defined beside the model (its time taken is capped by it); re-exported for the callers here.
+DEADLINE_GRACE = models_grace
 
 RESULT_FIELDS = ["state", "completed_at", *Attempt.RESULT_FIELDS]
 
@@ -211,6 +211,7 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
         )
     totals = ExamQuestion.objects.filter(exam=exam).aggregate(n=Count("id"), marks=Sum("marks"))
     running = state == Attempt.State.RUNNING
+    deadline, given = _deadline(user=user, exam=exam, now=now) if running else (None, {})
     attempt = Attempt(
         user=user,
         exam=exam,
@@ -218,7 +219,7 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
         state=state,
         started_at=now,
         last_started_at=now if running else None,
-        deadline_at=now + exam.duration if running and exam.duration else None,
+        deadline_at=deadline,
         institute_attempt_id=institute_attempt_id,
         total_questions=totals["n"],
         unanswered_count=totals["n"],
@@ -238,7 +239,13 @@ def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id
     kind = Kind.STARTED if running else Kind.OPENED
     record(
         event(
-            attempt.pk, kind, before=(None, None), after=(state, attempt.score), now=now, actor=user
+            attempt.pk,
+            kind,
+            before=(None, None),
+            after=(state, attempt.score),
+            now=now,
+            actor=user,
+            **given,
         )
     )
     return attempt
@@ -257,7 +264,7 @@ def _waiting(*, user, exam: Exam) -> Attempt | None:
 
 def _start_opened(attempt: Attempt, *, exam: Exam, now: datetime, actor) -> Attempt:
     """Start an opened attempt: its time starts now (the deadline counts from here)."""
-    deadline = now + exam.duration if exam.duration else None
+    deadline, given = _deadline(user=attempt.user_id, exam=exam, now=now)
     moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.NOT_STARTED).update(
         state=Attempt.State.RUNNING, started_at=now, last_started_at=now, deadline_at=deadline
     )
@@ -270,9 +277,30 @@ def _start_opened(attempt: Attempt, *, exam: Exam, now: datetime, actor) -> Atte
                 after=(Attempt.State.RUNNING, attempt.score),
                 now=now,
                 actor=actor,
+                **given,
             )
         )
     return Attempt.objects.get(pk=attempt.pk)
+
+
+def _deadline(*, user, exam: Exam, now: datetime) -> tuple[datetime | None, dict]:
+    """When an attempt started ``now`` ends (None when untimed): the exam's duration,
+    stretched by the learner's accommodation on it if any (one query, only for a timed exam),
+    and the details its STARTED event records of that accommodation."""
+    if not exam.duration:
+        return None, {}
+    accommodation = Accommodation.objects.filter(user=user, exam=exam).first()
+    if accommodation is None:
+        return now + exam.duration, {}
+    allowed = accommodation.time_allowed(exam.duration)
+    given = {
+        "accommodation": {
+            "time_multiplier": str(accommodation.time_multiplier),
+            "extra_minutes": accommodation.extra_minutes,
+            "seconds_allowed": int(allowed.total_seconds()),
+        }
+    }
+    return now + allowed, given
 
 
 def _check_may_start(*, user, exam: Exam, now: datetime) -> None:
@@ -441,7 +469,7 @@ def attempt_submit(*, attempt: Attempt, now: datetime | None = None, actor=None)
     """
     now = _now(now)
     moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.RUNNING).update(
-        state=Attempt.State.COMPLETED, completed_at=now
+        state=Attempt.State.COMPLETED, completed_at=_closed_at(now)
     )
     if not moved:
         current = Attempt.objects.get(pk=attempt.pk)
@@ -492,8 +520,18 @@ def attempts_finalize(*, attempt_ids: Iterable[int], actor, now: datetime | None
         .order_by("pk")
         .values_list("pk", "exam_id", "user_id")
     )
-    _finalize(running, completed_at=Value(now), actor=actor, now=now)
+    _finalize(running, completed_at=_closed_at(now), actor=actor, now=now)
     return len(running)
+
+
+def _closed_at(now: datetime):
+    """``completed_at`` of an attempt closed at ``now``: ``now``, or the deadline when the
+    grace after it has passed, so a finalized attempt never took longer than the time allowed
+    plus the grace (an overdue attempt submitted or finalized late stopped at its deadline)."""
+    return Case(
+        When(deadline_at__lt=now - DEADLINE_GRACE, then=F("deadline_at")),
+        default=Value(now),
+    )
 
 
 def _finalize(rows: list[tuple[int, int, int]], *, completed_at, actor, now: datetime) -> None:
@@ -775,6 +813,102 @@ def _given_responses(marking: ExamMarking, answers: Sequence[GivenAnswer]) -> di
             chosen=frozenset(given.choice_ids), text=given.text, number=given.number
         )
     return responses
+
+
+# ----------------------------------------------------------------------------- time given
+
+# The most an instructor adds in one go: a day. More is a new exam window, not an extension.
+MAX_EXTENSION_MINUTES = 24 * 60
+
+
+@transaction.atomic
+def attempt_extend_deadline(
+    *, attempt: Attempt, minutes: int, actor, now: datetime | None = None
+) -> Attempt:
+    """A reviewer of the attempt gives one running, timed attempt ``minutes`` more.
+
+    The deadline moves by ``minutes`` (1 to a day) and must then lie ahead of ``now``: an
+    attempt overdue by more than that is finalized, not extended. Records an EXTENDED event
+    with the deadlines before and after.
+    """
+    now = _now(now)
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if not access.can_review_attempt(actor, attempt):
+        raise NotAllowedError("Only an instructor of this course can extend its attempts.")
+    if attempt.state != Attempt.State.RUNNING:
+        raise AttemptNotRunningError("Only a running attempt can be given more time.")
+    if attempt.deadline_at is None:
+        raise ConflictError("This attempt has no time limit.")
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise InvalidAnswerError("Give a whole number of minutes.", field="minutes")
+    if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
+        raise InvalidAnswerError(
+            f"Give between 1 and {MAX_EXTENSION_MINUTES} minutes.", field="minutes"
+        )
+    deadline = attempt.deadline_at + timedelta(minutes=minutes)
+    if deadline <= now:
+        raise InvalidAnswerError(
+            "The deadline would still be past: give more minutes, or finalize the attempt.",
+            field="minutes",
+        )
+    Attempt.objects.filter(pk=attempt.pk).update(deadline_at=deadline)
+    state = (attempt.state, attempt.score)
+    record(
+        event(
+            attempt.pk,
+            Kind.EXTENDED,
+            before=state,
+            after=state,
+            now=now,
+            actor=actor,
+            minutes=minutes,
+            deadline_before=attempt.deadline_at.isoformat(),
+            deadline_after=deadline.isoformat(),
+        )
+    )
+    attempt.deadline_at = deadline
+    return attempt
+
+
+@transaction.atomic
+def accommodation_set(
+    *,
+    user,
+    exam: Exam,
+    actor,
+    time_multiplier: Decimal = Decimal("1"),
+    extra_minutes: int = 0,
+    note: str = "",
+    now: datetime | None = None,
+) -> Accommodation:
+    """Give (or change) a learner's extra time on an exam, used by their next start.
+
+    The multiplier lies between 1 and 5 and the minutes between 0 and a day. There is no
+    attempt yet to record an event on: the row keeps who granted it and when, and the
+    STARTED event of each attempt it lengthens names it (``details["accommodation"]``).
+    """
+    now = _now(now)
+    if not access.can_review_exam(actor, exam):
+        raise NotAllowedError("Only an instructor of this course can give extra time.")
+    multiplier = Decimal(time_multiplier)
+    if not Decimal("1") <= multiplier <= Decimal("5"):
+        raise InvalidAnswerError("The multiplier lies between 1 and 5.", field="time_multiplier")
+    if not 0 <= extra_minutes <= MAX_EXTENSION_MINUTES:
+        raise InvalidAnswerError(
+            f"Give between 0 and {MAX_EXTENSION_MINUTES} minutes.", field="extra_minutes"
+        )
+    accommodation, _ = Accommodation.objects.update_or_create(
+        user=user,
+        exam=exam,
+        defaults={
+            "time_multiplier": multiplier,
+            "extra_minutes": extra_minutes,
+            "note": note,
+            "granted_by": actor,
+            "granted_at": now,
+        },
+    )
+    return accommodation
 
 
 # ------------------------------------------------------------------------------- evaluate
@@ -1472,12 +1606,14 @@ def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None
 
 __all__ = [
     "DEADLINE_GRACE",
+    "accommodation_set",
     "answer_evaluate",
     "attempt_forgive",
     "answer_override",
     "exam_regrade",
     "regrade_run",
     "regrade_undo",
+    "attempt_extend_deadline",
     "attempt_open",
     "attempt_save_answer",
     "attempt_start",

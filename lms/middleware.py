@@ -10,13 +10,18 @@
   middleware) reach ``lms.views.server_error``, which answers the same way.
 
 Both answer ``{"detail": message}`` under ``/api/``, as DRF does.
+
+- ``UserTimeZoneMiddleware``: pages show times in the signed-in user's ``time_zone`` (UTC
+  for anyone else); stored times stay UTC.
 """
 
 import logging
+import zoneinfo
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.log import log_response
 
 try:  # only with PostgreSQL's pool installed; Django wraps it as OperationalError mostly
@@ -100,3 +105,26 @@ class DatabaseUnavailableMiddleware:
             exception=exception,
         )
         return response
+
+
+class UserTimeZoneMiddleware:
+    """Activate the signed-in user's display time zone for a page (after
+    ``AuthenticationMiddleware``). Not under ``/api/``: the contracts write their times as
+    they define them (DRF would render them in the active zone), whoever calls."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", "") if user and user.is_authenticated else ""
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name or "UTC"))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo("UTC"))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

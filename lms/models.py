@@ -36,6 +36,10 @@ class User(AbstractUser):
     # version differs is refused. Bumped by a password change, a deactivation and "sign out
     # everywhere", which revokes every token issued before.
     token_version = models.PositiveIntegerField(default=0, editable=False)
+    # IANA name of the zone the pages show this user's times in (``lms.middleware.
+    # UserTimeZoneMiddleware``); stored values stay UTC. Checked against ``zoneinfo`` by the
+    # preferences form, not by choices: the list is the system's, and changes with it.
+    time_zone = models.CharField(max_length=64, default="UTC")
 
     objects = UserManager()
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times on the pages in the user's own zone (User.time_zone).
+    "lms.middleware.UserTimeZoneMiddleware",
     # Cache-Control: private, no-store on signed-in pages, exports and the API.
     "lms.private_responses.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -5,6 +5,7 @@ from lms import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/preferences/", views.preferences, name="preferences"),
     path(
         "accounts/sign-out-everywhere/",
         views.sign_out_everywhere,

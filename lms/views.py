@@ -10,11 +10,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetView
 from django.core.cache import cache
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lms import access
 from lms.client_address import client_address
+from lms.forms import PreferencesForm
 from lms.middleware import DATABASE_UNAVAILABLE, database_unavailable_response, error_response
 
 
@@ -80,3 +81,17 @@ class ThrottledPasswordResetView(PasswordResetView):
             form.add_error(None, self.throttled_message)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
+
+
+@login_required
+def preferences(request):
+    """The signed-in user's display preferences: the time zone pages show times in."""
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"Times now show in {form.instance.time_zone}.")
+            return redirect("preferences")
+        status = 400
+    return render(request, "lms/preferences.html", {"form": form}, status=status)

@@ -10,7 +10,15 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
-from attempts.models import Attempt, AttemptEvent, IdempotencyKey, MarkChange, Regrade, UserAnswer
+from attempts.models import (
+    Accommodation,
+    Attempt,
+    AttemptEvent,
+    IdempotencyKey,
+    MarkChange,
+    Regrade,
+    UserAnswer,
+)
 from lms.models import ApiClient, Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
@@ -89,6 +97,9 @@ def one_of_each():
         comment="Key fixed",
         regrade=regrade,
     )
+    accommodation = Accommodation.objects.create(
+        user=alice, exam=exam, time_multiplier=Decimal("1.5"), granted_by=instructor
+    )
     axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
     axes_time = {"attempt_time": at(15, 14)}
     objects = {
@@ -116,5 +127,6 @@ def one_of_each():
         ApiClient: ApiClient.issue(user=instructor, name="HR sync")[0],
         Regrade: regrade,
         MarkChange: mark_change,
+        Accommodation: accommodation,
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})

@@ -10,16 +10,22 @@ what ``attempts.web.evaluation`` shows again when marks are refused.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Exists, OuterRef
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from assessments.models import ExamQuestion, Question
 from attempts.durations import format_hms
+from attempts.errors import AttemptError
 from attempts.models import Attempt, MarkChange, UserAnswer
 from attempts.scoring import Outcome
+from attempts.services import attempt_extend_deadline
 from attempts.statistics.attempt import (
     ZERO,
     AttemptStatistics,
@@ -28,7 +34,13 @@ from attempts.statistics.attempt import (
     attempt_statistics,
 )
 from attempts.web.charts import stacked_outcomes
-from attempts.web.forms import EvaluationForm, evaluation_form, override_form
+from attempts.web.errors import page_status
+from attempts.web.forms import (
+    EvaluationForm,
+    ExtendDeadlineForm,
+    evaluation_form,
+    override_form,
+)
 from lms import access
 
 DIFFICULTY_LABELS = {**dict(Question.Difficulty.choices), None: "Unlabelled"}
@@ -155,12 +167,24 @@ class QuestionView:
         return self.answer.result if self.answer else Outcome.UNANSWERED
 
     @property
+    def is_bonus(self) -> bool:
+        return self.exam_question.is_bonus
+
+    @property
     def result_label(self) -> str:
+        """ "Bonus" for a bonus question: its full marks are given whatever was answered, so
+        calling a wrong answer "Incorrect" beside them would mislead."""
+        if self.is_bonus:
+            return "Bonus"
         return UserAnswer.Result(self.result).label
 
     @property
     def result_symbol(self) -> str:
-        return RESULT_SYMBOLS[Outcome(self.result)]
+        return "★" if self.is_bonus else RESULT_SYMBOLS[Outcome(self.result)]
+
+    @property
+    def result_class(self) -> str:
+        return "bonus" if self.is_bonus else self.result
 
     @property
     def form_label(self) -> str:
@@ -186,14 +210,16 @@ def awaits_evaluation(attempt: Attempt, placement: Placement) -> bool:
 
 
 def summary_items(
-    attempt: Attempt, stats: AttemptStatistics, *, show_results: bool = True
+    attempt: Attempt, stats: AttemptStatistics, *, show_results: bool = True, now=None
 ) -> list[tuple[str, str]]:
     """The figures at the top of the page, as (term, value) text pairs. Without
     ``show_results`` a running attempt's score so far stays hidden: it tells right from
-    wrong answers."""
+    wrong answers. A pending attempt's score is provisional (essays await marks); a
+    not-started attempt has no time taken, and shows the exam's time limit."""
     finished = attempt.is_finished
+    provisional = " (provisional)" if attempt.state == Attempt.State.PENDING_EVALUATION else ""
     if finished:
-        score = f"{attempt.score} / {attempt.max_score}"
+        score = f"{attempt.score} / {attempt.max_score}{provisional}"
     elif attempt.state == Attempt.State.RUNNING and show_results:
         # Stored results are written on submit; while running, the sum of the marked answers.
         score = f"{stats.totals.score} / {attempt.max_score} so far"
@@ -201,17 +227,22 @@ def summary_items(
         score = "—"
     rank = stats.standing
     remaining = stats.remaining_time
+    duration = attempt.exam.duration
+    if attempt.state == Attempt.State.NOT_STARTED:
+        clock = ("Time limit", format_hms(duration) if duration else "No time limit")
+    else:
+        clock = ("Remaining time", "No time limit" if remaining is None else format_hms(remaining))
     return [
         ("Score", score),
-        ("Percentage", f"{attempt.percentage} %" if finished else "—"),
+        ("Percentage", f"{attempt.percentage} %{provisional}" if finished else "—"),
         ("Result", attempt.result_label),
         ("Rank", f"{rank.rank} of {rank.population}" if rank.rank is not None else "—"),
         ("Percentile", str(rank.percentile) if rank.percentile is not None else "—"),
         ("Time taken", format_hms(stats.time_taken) or "—"),
-        ("Remaining time", "No time limit" if remaining is None else format_hms(remaining)),
+        clock,
         ("Speed (questions/min)", str(stats.speed) if stats.speed is not None else "—"),
         ("Attempt", f"#{attempt.attempt_number}"),
-        ("State", attempt.get_state_display()),
+        ("State", attempt.state_label(now)),
     ]
 
 
@@ -254,6 +285,7 @@ def detail_context(
     bound: tuple[int, EvaluationForm] | None = None,
     next_url: str = "",
     bound_override: tuple[int, object] | None = None,
+    extend_form: ExtendDeadlineForm | None = None,
 ) -> dict:
     """Everything the detail page shows. ``bound`` is ``(answer id, form)`` of a refused
     evaluation, re-shown with its errors beside that question's fields. Without
@@ -328,7 +360,14 @@ def detail_context(
         "attempt": attempt,
         "can_evaluate": can_evaluate,
         "stats": stats,
-        "summary": summary_items(attempt, stats, show_results=show_results),
+        "summary": summary_items(attempt, stats, show_results=show_results, now=now),
+        "overdue": attempt.is_overdue(now),
+        # An instructor may give a running, timed attempt more time (attempt_extend_deadline).
+        "extend_form": (
+            extend_form or ExtendDeadlineForm()
+            if can_evaluate and attempt.state == Attempt.State.RUNNING and attempt.deadline_at
+            else None
+        ),
         "show_results": show_results,
         "show_key": show_key,
         "blocks": blocks,
@@ -378,3 +417,35 @@ class AttemptDetailView(LoginRequiredMixin, View):
             show_key=review.key,
         )
         return render(request, self.template_name, context)
+
+
+class ExtendDeadlineView(LoginRequiredMixin, View):
+    """POST: give a running attempt more minutes (``attempt_extend_deadline``, which records
+    an EXTENDED event). Who: reviewers of the attempt's course (anyone else 404).
+
+    Success: 303 to the attempt page with a message. Refusal (the form's or the service's):
+    the attempt page again with the message beside the minutes, 400 (409 when the attempt is
+    no longer running)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        attempts = Attempt.objects.reviewable_by(request.user).select_related("user", "exam")
+        attempt = get_object_or_404(attempts, pk=pk)
+        form = ExtendDeadlineForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                extended = attempt_extend_deadline(
+                    attempt=attempt, minutes=form.cleaned_data["minutes"], actor=request.user
+                )
+            except AttemptError as error:
+                form.add_error("minutes" if error.field == "minutes" else None, error.message)
+                status = page_status(error)
+            else:
+                deadline = date_filter(timezone.localtime(extended.deadline_at), "Y-m-d H:i T")
+                messages.success(request, f"The deadline is now {deadline}.")
+                return HttpResponseRedirect(reverse("attempt-detail", args=[pk]), status=303)
+        attempt = Attempt.objects.select_related("user", "exam__course").get(pk=pk)
+        context = detail_context(attempt, can_evaluate=True, now=timezone.now(), extend_form=form)
+        return render(request, AttemptDetailView.template_name, context, status=status)

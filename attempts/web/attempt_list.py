@@ -1,20 +1,30 @@
-"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export), and a learner's
-own. Who sees what is decided by the shared queryset methods: ``Exam.objects.reviewable_by``
-and ``Attempt.objects.reviewable_by`` (404 outside them)."""
+"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export and "finalize
+now" for overdue attempts), and a learner's own. Who sees what is decided by the shared
+queryset methods: ``Exam.objects.reviewable_by`` and ``Attempt.objects.reviewable_by`` (404
+outside them).
 
+Bad input never falls back silently: an invalid filter, page, page size or sort is a 400 page
+that says which value is wrong (and an export asked with it exports nothing)."""
+
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import EmptyPage
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views import View
 from django.views.generic import ListView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
-from assessments.models import Exam
+from assessments.models import Exam, ExamQuestion
 from attempts.models import Attempt
+from attempts.services import attempts_finalize
 from attempts.statistics.ranking import rank_table
-from attempts.web.exports import csv_response, table_values, xlsx_response
+from attempts.web import totals
+from attempts.web.evaluation import SeeOther
+from attempts.web.exports import attempt_columns, attempt_rows, csv_response, xlsx_response
 from attempts.web.filters import AttemptListFilter
 from attempts.web.forms import PagingForm
 from attempts.web.permissions import ReviewerRequiredMixin
@@ -36,18 +46,26 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         self.now = timezone.now()
         self.paging = PagingForm(request.GET)
         self.page_missing = None  # the page number asked for, when it is past the end
+        self.sort_error = None
         return super().dispatch(request, *args, **kwargs)
 
     def get_table(self, **kwargs):
         """The table sorted as the query says, and paged by the validated ``PagingForm``:
         django-tables2's own ``RequestConfig`` would take any integer (a bigint overflow on
-        PostgreSQL) and turn a bad page into page 1 without a word."""
+        PostgreSQL), turn a bad page into page 1 and ignore an unknown sort without a word."""
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
-        RequestConfig(self.request, paginate=False).configure(table)
+        sort = self.request.GET.get("sort")
+        names = [column.name for column in table.columns if column.orderable]
+        sortable = {*names, *(f"-{name}" for name in names)}
+        if sort and sort not in sortable:
+            self.sort_error = f"Sort: “{sort}” is not a column of this table."
+        else:
+            RequestConfig(self.request, paginate=False).configure(table)
         paging = self.paging.cleaned_data if self.paging.is_valid() else {}
         page = paging.get("page") or 1
         try:
-            # LazyPaginator: no COUNT(*) over a million rows on every page.
+            # LazyPaginator: no COUNT(*) over a million rows on every page (the total above
+            # the table is counted, or estimated, once: attempts.web.totals).
             table.paginate(
                 paginator_class=LazyPaginator,
                 per_page=paging.get("per_page") or self.per_page,
@@ -77,23 +95,48 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             "ranks": rank_table(self.get_exam().pk),
         }
 
+    def is_bad_request(self) -> bool:
+        return bool(
+            self.filterset.errors or self.paging.errors or self.sort_error or self.page_missing
+        )
+
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        if self.is_bad_request():
+            # The same 400 page with or without ``export``: nothing is exported then.
+            response.status_code = 400
+            return response
         export = request.GET.get("export")
-        if export in EXPORTS and self.filterset.is_valid():
-            table = response.context_data["table"]
-            # table.data.data: the filtered queryset in the table's current sort order.
-            name = f"attempts-{slugify(self.get_exam().title)}"
-            return EXPORTS[export](table_values(table, table.data.data), name)
-        if self.page_missing:
-            response.status_code = 404
+        if export in EXPORTS:
+            return self.export(response.context_data["table"], EXPORTS[export])
         return response
+
+    def export(self, table, write):
+        """Every filtered row in the table's sort order (``table.data.data``); one column of
+        marks per question with ``?questions=1``."""
+        exam = self.get_exam()
+        questions = []
+        if self.request.GET.get("questions") == "1":
+            placed = ExamQuestion.objects.filter(exam=exam).order_by("order", "id")
+            questions = [
+                (eq_id, f"Q{number} ({marks})")
+                for number, (eq_id, marks) in enumerate(placed.values_list("id", "marks"), 1)
+            ]
+        columns = attempt_columns(
+            now=self.now, rank_of=table.value_rank, zone=timezone.get_current_timezone()
+        )
+        rows = attempt_rows(table.data.data, columns, questions=questions)
+        name = f"attempts-{slugify(exam.title)}"
+        return write(rows, name, widths=[column.width for column in columns])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
         params.pop("export", None)
+        bad = self.is_bad_request()
+        # What only the page shows: an export skips these queries.
+        page = not bad and self.request.GET.get("export") not in EXPORTS
         context.update(
             exam=self.get_exam(),
             query=params.urlencode(),
@@ -103,10 +146,53 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
                 f"{self.paging[name].label}: {message}"
                 for name, messages in self.paging.errors.items()
                 for message in messages
-            ],
+            ]
+            + ([self.sort_error] if self.sort_error else []),
             page_missing=self.page_missing,
+            paging=self.paging,
+            page_sizes=PagingForm.PAGE_SIZES,
+            total=totals.total(self.filterset.qs) if page else None,
+            overdue=page and self.get_queryset().overdue(self.now).exists(),
         )
         return context
+
+
+class FinalizeOverdueView(ReviewerRequiredMixin, View):
+    """POST: finalize the selected overdue attempts of an exam now (``attempts_finalize``,
+    which records a FINALIZED event each); then back to the list (303) with a message.
+
+    Who: reviewers of the exam (else 404). Ids that are not numbers are a 400; ids of attempts
+    outside the exam, the reviewer's reach, or no longer overdue are left alone (another
+    reviewer or the finalizer may have closed them meanwhile), and the message says so."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, exam_id):
+        exam = get_object_or_404(Exam.objects.reviewable_by(request.user), pk=exam_id)
+        chosen = request.POST.getlist("attempt")
+        back = reverse("exam-attempts", args=[exam.pk])
+        if not chosen or not all(value.isdigit() and len(value) < 19 for value in chosen):
+            return render(
+                request,
+                "attempts/finalize_refused.html",
+                {"exam": exam, "back": back},
+                status=400,
+            )
+        now = timezone.now()
+        overdue = (
+            Attempt.objects.reviewable_by(request.user)
+            .filter(exam=exam, pk__in=[int(value) for value in chosen])
+            .overdue(now)
+            .values_list("pk", flat=True)
+        )
+        done = attempts_finalize(attempt_ids=list(overdue), actor=request.user, now=now)
+        skipped = len(set(chosen)) - done
+        text = f"Finalized {done} overdue attempt{'s' if done != 1 else ''}."
+        if skipped:
+            text += f" {skipped} selected attempt(s) were no longer overdue and were left alone."
+        messages.success(request, text)
+        query = request.POST.get("query", "")
+        return SeeOther(f"{back}?{query}" if query else back)
 
 
 class MyAttemptListView(LoginRequiredMixin, ListView):

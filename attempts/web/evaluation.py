@@ -25,6 +25,7 @@ from attempts.scoring import Outcome
 from attempts.services import answer_evaluate
 from attempts.web.attempt_detail import AttemptDetailView, detail_context
 from attempts.web.errors import page_status
+from attempts.web.filters import EvaluationQueueFilter
 from attempts.web.forms import EvaluationForm, evaluation_form
 from attempts.web.permissions import ReviewerRequiredMixin
 
@@ -102,21 +103,31 @@ class QueueItem:
 
 
 class EvaluationQueueView(ReviewerRequiredMixin, ListView):
-    """Essays awaiting marks in the attempts the user may review, oldest first.
+    """Essays awaiting marks in the attempts the user may review, oldest first; filtered by
+    course, exam and question (``EvaluationQueueFilter``; an invalid value is a 400 that
+    says which), each with a link to grade its question answer by answer.
 
     Who: admins and instructors (learners 403); each sees the answers of the courses they
     review. Running attempts are left out: their essays can be marked only after submit.
 
-    Queries, whatever the page size: session, user, ``is_reviewer``, the count and the page
-    (answers with attempt, learner, exam and question joined).
+    Queries, whatever the page size: session, user, ``is_reviewer``, the course and exam
+    menus, the count and the page (answers with attempt, learner, exam and question joined).
     """
 
     template_name = "attempts/evaluation_queue.html"
     paginate_by = 25
     context_object_name = "answers"
 
+    def get(self, request, *args, **kwargs):
+        self.filterset = EvaluationQueueFilter(request.GET, request=request)
+        if not self.filterset.is_valid():
+            self.object_list = UserAnswer.objects.none()
+            context = self.get_context_data()
+            return self.render_to_response(context, status=400)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return (
+        return self.filterset.filter_queryset(
             UserAnswer.objects.filter(
                 attempt__in=Attempt.objects.reviewable_by(self.request.user),
                 attempt__state__in=Attempt.FINISHED_STATES,
@@ -134,6 +145,10 @@ class EvaluationQueueView(ReviewerRequiredMixin, ListView):
             for answer in context["answers"]
         ]
         context["next_url"] = self.request.get_full_path()
+        context["filter"] = self.filterset
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["query"] = params.urlencode()
         return context
 
     def paginate_queryset(self, queryset, page_size):

@@ -3,11 +3,13 @@
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from assessments.models import Exam, ExamQuestion
 from attempts.filters import StartedFromFilter, StartedUntilFilter
-from attempts.models import Attempt
-from lms.models import User
+from attempts.models import Attempt, UserAnswer
+from lms import access
+from lms.models import Course, User
 
 
 class DateInput(forms.DateInput):
@@ -24,11 +26,23 @@ class AttemptListFilter(filters.FilterSet):
     beside its field (the view shows no table then, never a silently empty one)."""
 
     RESULT_CHOICES = (("pass", "Passed"), ("fail", "Failed"))
+    WHICH_CHOICES = (
+        ("first", "First attempt"),
+        ("last", "Last attempt"),
+        ("best", "Best finished attempt"),
+    )
 
     learner = filters.CharFilter(
         label="Learner", method="filter_learner", help_text="Name, username or email"
     )
     state = filters.ChoiceFilter(choices=Attempt.State.choices, label="State")
+    which = filters.ChoiceFilter(
+        choices=WHICH_CHOICES,
+        label="Attempts",
+        method="filter_which",
+        empty_label="Every attempt",
+        help_text="Per learner",
+    )
     started_from = StartedFromFilter(label="Started from", widget=DateInput)
     started_until = StartedUntilFilter(label="Started until", widget=DateInput)
     result = filters.ChoiceFilter(choices=RESULT_CHOICES, label="Result", method="filter_result")
@@ -69,3 +83,59 @@ class AttemptListFilter(filters.FilterSet):
 
     def filter_result(self, queryset, name, value):
         return queryset.filter(passed=(value == "pass"))
+
+    def filter_which(self, queryset, name, value):
+        """One attempt per learner (of those the other filters keep):
+
+        - first: attempt number 1;
+        - last: no attempt of the same learner and exam has a higher number;
+        - best: a finished attempt with no finished attempt of the same learner and exam
+          scoring more, nor scoring the same with a lower number (the "best" rank policy's
+          order: the earlier attempt wins a tie).
+        """
+        if value == "first":
+            return queryset.filter(attempt_number=1)
+        same = Attempt.objects.filter(user_id=OuterRef("user_id"), exam_id=OuterRef("exam_id"))
+        if value == "last":
+            return queryset.filter(
+                ~Exists(same.filter(attempt_number__gt=OuterRef("attempt_number")))
+            )
+        better = same.finished().filter(
+            Q(score__gt=OuterRef("score"))
+            | Q(score=OuterRef("score"), attempt_number__lt=OuterRef("attempt_number"))
+        )
+        return queryset.filter(state__in=Attempt.FINISHED_STATES).filter(~Exists(better))
+
+
+def _courses(request):
+    return Course.objects.filter(access.courses_reviewable_by(request.user)).order_by("title")
+
+
+def _exams(request):
+    return Exam.objects.reviewable_by(request.user).order_by("title", "id")
+
+
+def _questions(request):
+    return ExamQuestion.objects.filter(exam__in=Exam.objects.reviewable_by(request.user))
+
+
+class EvaluationQueueFilter(filters.FilterSet):
+    """The evaluation queue by course, exam and exam question, each limited to what the
+    reviewer reviews (another course's id is "not one of the available choices", a 400).
+    The question is asked by id (the "grade this question" links carry it): listing every
+    question of every exam in a menu would not scale."""
+
+    course = filters.ModelChoiceFilter(
+        queryset=_courses, field_name="attempt__exam__course", label="Course"
+    )
+    exam = filters.ModelChoiceFilter(queryset=_exams, field_name="attempt__exam", label="Exam")
+    question = filters.ModelChoiceFilter(
+        queryset=_questions,
+        field_name="exam_question",
+        label="Question id",
+        widget=forms.NumberInput,
+    )
+
+    class Meta:
+        model = UserAnswer
+        fields = []

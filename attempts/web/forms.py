@@ -45,6 +45,18 @@ def evaluation_form(answer: UserAnswer, exam_question: ExamQuestion, data=None) 
     return EvaluationForm(data, auto_id=f"answer{answer.pk}-%s", max_marks=exam_question.marks)
 
 
+class ExtendDeadlineForm(forms.Form):
+    """Minutes to add to a running attempt's deadline (``attempt_extend_deadline`` checks
+    the range again, and that the new deadline lies ahead)."""
+
+    minutes = forms.IntegerField(
+        label="Extra minutes",
+        min_value=1,
+        max_value=24 * 60,
+        help_text="Added to the deadline; 1 to 1440.",
+    )
+
+
 class PagingForm(forms.Form):
     """``page`` and ``per_page`` of a table page. Bounded so that the row offset
     (``page × per_page``) always fits PostgreSQL's bigint, and a page never loads more than
@@ -52,6 +64,8 @@ class PagingForm(forms.Form):
 
     MAX_PAGE = 2**31 - 1
     MAX_PER_PAGE = 200
+    # What the page-size menu offers (any size up to MAX_PER_PAGE works in the address).
+    PAGE_SIZES = (25, 50, 100, 200)
 
     page = forms.IntegerField(label="Page", required=False, min_value=1, max_value=MAX_PAGE)
     per_page = forms.IntegerField(

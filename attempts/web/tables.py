@@ -2,8 +2,10 @@
 ``RankTable`` loaded once: rendering a page or an export runs no query per row."""
 
 import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from attempts.durations import format_hms
 from attempts.models import Attempt
@@ -23,17 +25,31 @@ class NumberColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
 
+# Times carry their zone's abbreviation (the user's display zone, lms.User.time_zone).
+DATETIME_FORMAT = "Y-m-d H:i T"
+
+
+def local_datetime(value) -> str:
+    """``value`` in the active (the user's) time zone, with the zone named."""
+    return date_filter(localtime(value), DATETIME_FORMAT)
+
+
 class AttemptTable(tables.Table):
+    # "Finalize now": a box on each overdue attempt's row, inside the list's POST form.
+    select = tables.Column(
+        accessor="pk", verbose_name="Select", orderable=False, exclude_from_export=True
+    )
     learner = tables.Column(
         accessor="user__username",
         verbose_name="Learner",
         order_by=by("user__username"),
         attrs={"th": {"class": "nowrap"}},
     )
+    email = tables.Column(accessor="user__email", verbose_name="Email", order_by=by("user__email"))
+    attempt_number = NumberColumn(verbose_name="Attempt", order_by=by("attempt_number"))
     state = tables.Column(verbose_name="State", order_by=by("state"))
-    started_at = tables.DateTimeColumn(
+    started_at = tables.Column(
         verbose_name="Started",
-        format="Y-m-d H:i",
         order_by=by("started_at"),
         attrs={"td": {"class": "nowrap"}, "th": {"class": "nowrap"}},
     )
@@ -52,7 +68,10 @@ class AttemptTable(tables.Table):
         model = Attempt
         fields = ()
         sequence = (
+            "select",
             "learner",
+            "email",
+            "attempt_number",
             "state",
             "started_at",
             "time_taken",
@@ -76,6 +95,25 @@ class AttemptTable(tables.Table):
         self.now = now
         self.caption = caption
 
+    def render_select(self, record):
+        if not record.is_overdue(self.now):
+            return ""
+        return format_html(
+            '<input type="checkbox" name="attempt" value="{}" form="finalize-form" '
+            'aria-label="Select the overdue attempt of {}">',
+            record.pk,
+            record.user.username,
+        )
+
+    def render_attempt_number(self, value):
+        return f"#{value}"
+
+    def render_started_at(self, record):
+        # An opened attempt was never started: its started_at is when it was opened.
+        if record.state == Attempt.State.NOT_STARTED:
+            return "—"
+        return local_datetime(record.started_at)
+
     def render_learner(self, record):
         url = reverse("attempt-detail", args=[record.pk])
         return format_html(
@@ -86,10 +124,13 @@ class AttemptTable(tables.Table):
         return f"{record.user.name} ({record.user.username})"
 
     def render_state(self, record):
-        return record.get_state_display()
+        label = record.state_label(self.now)
+        if label == "Overdue":
+            return format_html('<span class="badge badge-overdue">{}</span>', label)
+        return label
 
     def value_state(self, record):
-        return record.get_state_display()
+        return record.state_label(self.now)
 
     def render_time_taken(self, record):
         return format_hms(record.time_taken(self.now)) or "—"
@@ -118,6 +159,21 @@ class AttemptTable(tables.Table):
 
     def value_started_at(self, value):
         return value.isoformat()
+
+    def render_score(self, record):
+        return self._provisional(record, record.score)
+
+    def render_percentage(self, record):
+        return self._provisional(record, record.percentage)
+
+    def _provisional(self, record, value):
+        """Pending essays leave the score provisional: it rises as they are marked. A running
+        attempt's stored totals are its marks so far; a not-started one has none."""
+        if record.state == Attempt.State.PENDING_EVALUATION:
+            return format_html('{} <small class="provisional">provisional</small>', value)
+        if record.state == Attempt.State.NOT_STARTED:
+            return "—"
+        return value
 
     def value_score(self, value):
         return value

@@ -10,6 +10,7 @@ from attempts.web import (
     exam_statistics,
     exam_summary,
     forgive,
+    grading,
     override,
     regrade,
     rescore,
@@ -21,6 +22,11 @@ urlpatterns = [
         "exams/<int:exam_id>/attempts/",
         attempt_list.ExamAttemptListView.as_view(),
         name="exam-attempts",
+    ),
+    path(
+        "exams/<int:exam_id>/attempts/finalize/",
+        attempt_list.FinalizeOverdueView.as_view(),
+        name="exam-attempts-finalize",
     ),
     path(
         "exams/<int:exam_id>/summary/",
@@ -49,10 +55,20 @@ urlpatterns = [
         "attempts/<int:pk>/forgive/", forgive.AttemptForgiveView.as_view(), name="attempt-forgive"
     ),
     path(
+        "attempts/<int:pk>/extend/",
+        attempt_detail.ExtendDeadlineView.as_view(),
+        name="attempt-extend",
+    ),
+    path(
         "answers/<int:pk>/evaluate/",
         evaluation.EvaluateAnswerView.as_view(),
         name="answer-evaluate",
     ),
     path("evaluations/", evaluation.EvaluationQueueView.as_view(), name="evaluation-queue"),
+    path(
+        "evaluations/questions/<int:pk>/",
+        grading.GradeQuestionView.as_view(),
+        name="grade-question",
+    ),
     path("my/attempts/", attempt_list.MyAttemptListView.as_view(), name="my-attempts"),
 ]

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
 from attempts.admin import AttemptAdmin, UserAnswerAdmin
-from attempts.models import Attempt, AttemptEvent, UserAnswer
+from attempts.models import Accommodation, Attempt, AttemptEvent, UserAnswer
 from lms.models import User
 from tests import play
 from tests.admin_pages import at, changelist_rows, url
@@ -466,3 +466,40 @@ class TestVisibility:
         queryset = UserAnswerAdmin(UserAnswer, admin.site).get_queryset(instructor_request)
         assert list(queryset) == [one_of_each.useranswer]
         assert UserAnswer.objects.count() == 2
+
+
+class TestAccommodationAdmin:
+    """Extra time saved from the admin goes through ``services.accommodation_set``."""
+
+    def test_adding_one_saves_it_through_the_service(self, admin_client, kit):
+        response = admin_client.post(
+            reverse("admin:attempts_accommodation_add"),
+            {
+                "user": kit.learner.pk,
+                "exam": kit.exam.pk,
+                "time_multiplier": "1.25",
+                "extra_minutes": "5",
+                "note": "Documented need",
+            },
+        )
+        assert response.status_code == 302
+        saved = Accommodation.objects.get()
+        assert (saved.time_multiplier, saved.extra_minutes) == (D("1.25"), 5)
+        assert saved.granted_by.is_superuser
+        # 60 × 1.25 + 5 = 80 minutes at the next start.
+        attempt = kit.start()
+        assert attempt.deadline_at - attempt.started_at == timedelta(minutes=80)
+
+    def test_a_multiplier_out_of_range_is_a_field_error(self, admin_client, kit):
+        response = admin_client.post(
+            reverse("admin:attempts_accommodation_add"),
+            {
+                "user": kit.learner.pk,
+                "exam": kit.exam.pk,
+                "time_multiplier": "9",
+                "extra_minutes": "0",
+            },
+        )
+        assert response.status_code == 200
+        assert "less than or equal to 5" in response.content.decode()
+        assert not Accommodation.objects.exists()

@@ -259,9 +259,9 @@ def test_blank_essay_is_unanswered_even_when_evaluated():
 # ------------------------------------------------------------------ bonus
 
 
-def test_bonus_question_gives_full_marks_for_a_wrong_answer_but_reports_it_incorrect():
+def test_bonus_question_gives_full_marks_for_a_wrong_answer_and_never_counts_it_incorrect():
     rule = single(key=1, is_bonus=True)
-    assert score_answer(rule, chose(2)) == result(Outcome.INCORRECT, "4.00")
+    assert score_answer(rule, chose(2)) == result(Outcome.CORRECT, "4.00")
 
 
 def test_bonus_question_gives_full_marks_when_unanswered_but_reports_it_unanswered():
@@ -269,15 +269,15 @@ def test_bonus_question_gives_full_marks_when_unanswered_but_reports_it_unanswer
     assert score_answer(numeric(is_bonus=True), Response()) == result(Outcome.UNANSWERED, "2")
 
 
-def test_bonus_partial_answer_earns_full_marks_and_stays_partial():
-    assert score_answer(multiple(is_bonus=True), chose(1)) == result(Outcome.PARTIAL, "4")
+def test_bonus_partial_answer_earns_full_marks_and_counts_correct():
+    assert score_answer(multiple(is_bonus=True), chose(1)) == result(Outcome.CORRECT, "4")
 
 
 def test_bonus_essay_never_waits_for_evaluation():
     rule = essay(is_bonus=True)
     assert score_answer(rule, Response(text="An essay")) == result(Outcome.CORRECT, "10.00")
     evaluated = Response(text="An essay", awarded=D("3"))
-    assert score_answer(rule, evaluated) == result(Outcome.PARTIAL, "10.00")
+    assert score_answer(rule, evaluated) == result(Outcome.CORRECT, "10.00")
     assert score_answer(rule, Response()) == result(Outcome.UNANSWERED, "10.00")
     attempt = score_attempt([(rule, Response(text="An essay"))], None)
     assert attempt.pending == 0
@@ -542,7 +542,8 @@ def test_score_lies_between_the_all_wrong_and_all_right_bounds(items):
         answer = score_answer(rule, response)
         if rule.is_bonus:
             assert answer.marks == rule.marks
-            assert answer.outcome is not Outcome.PENDING
+            # Full marks are never counted incorrect, partial or pending.
+            assert answer.outcome in (Outcome.CORRECT, Outcome.UNANSWERED)
         else:
             assert -rule.negative_marks <= answer.marks <= rule.marks
 

@@ -11,9 +11,9 @@ from tests.play import NOW
 
 def test_start(kit, django_assert_num_queries):
     # savepoint, the learner's running or opened attempt, the enrollment, the highest
-    # attempt number, the exam's question count and marks, savepoint, insert the attempt,
-    # release, insert its event, release.
-    with django_assert_num_queries(10):
+    # attempt number, the exam's question count and marks, the learner's accommodation on
+    # this timed exam (none), savepoint, insert the attempt, release, insert its event, release.
+    with django_assert_num_queries(11):
         services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
 
 

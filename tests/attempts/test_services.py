@@ -202,16 +202,16 @@ class TestSubmit:
         assert done.state == Attempt.State.COMPLETED
         assert done.counts_for_rank is True
 
-    def test_bonus_question_gives_full_marks_but_counts_what_was_answered(self, kit):
+    def test_a_wrong_answer_to_a_bonus_question_earns_full_marks_and_counts_correct(self, kit):
         kit.eq["single"].is_bonus = True
         kit.eq["single"].save()
         attempt = kit.start()
         kit.answer(attempt, "single", choices=[3])  # wrong, yet a bonus: +4
         done = services.attempt_submit(attempt=attempt)
         assert done.score == D("4.00")
-        assert counts(done) == (0, 1, 0, 5, 0)
+        assert counts(done) == (1, 0, 0, 5, 0)
         row = UserAnswer.objects.get(attempt=attempt, exam_question=kit.eq["single"])
-        assert (row.result, row.marks_awarded) == ("incorrect", D("4.00"))
+        assert (row.result, row.marks_awarded) == ("correct", D("4.00"))
 
     def test_unanswered_bonus_question_still_earns_its_marks(self, kit):
         kit.eq["true_false"].is_bonus = True

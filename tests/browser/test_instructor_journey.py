@@ -12,7 +12,7 @@ hand beside the answers that produce them.
 import csv
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -244,8 +244,9 @@ class TestInstructorJourney:
             "Grace (grace)",
             "Ada (ada)",
         ]
+        # edsger's 60 minutes ran out 25 minutes ago: overdue, not just running
         assert [row["State"] for row in screen_rows(page)] == [
-            "Running",
+            "Overdue",
             "Pending evaluation",
             "Completed",
             "Completed",
@@ -325,16 +326,21 @@ class TestInstructorJourney:
         with path.open(newline="", encoding="utf-8") as handle:
             exported = list(csv.reader(handle))
 
-        assert exported[0] == headers
+        # The export has more columns than the screen: learner name, username and email
+        # apart, the attempt id and number, times in the user's zone (named in the header).
+        assert "Learner name" in exported[0]
+        assert "Started (UTC)" in exported[0]
+        headers = exported[0]
         assert len(exported) - 1 == len(rows)
         for on_screen, line in zip(rows, exported[1:], strict=True):
             cells = dict(zip(exported[0], line, strict=True))
-            # Same values, written for a spreadsheet: ISO datetimes, no dash for "none"
-            started = datetime.fromisoformat(cells["Started"]).strftime("%Y-%m-%d %H:%M")
-            assert on_screen["Started"] == started
-            assert {k: v for k, v in on_screen.items() if k != "Started"} == {
-                k: v or "—" for k, v in cells.items() if k != "Started"
-            }
+            assert on_screen["Learner"] == f"{cells['Learner name']} ({cells['Username']})"
+            assert on_screen["Email"] == cells["Email"]
+            assert on_screen["Attempt"] == f"#{cells['Attempt number']}"
+            assert on_screen["Started"] == f"{cells['Started (UTC)'][:16]} UTC"
+            for column in ("State", "Time taken", "Correct", "Score", "Percentage", "Result"):
+                assert on_screen[column] == cells[column], column
+            assert on_screen["Rank"] == cells["Rank"]
         # The score column, in the order shown: -1.00 stays a number (no formula escape)
         assert [line[headers.index("Score")] for line in exported[1:]] == [
             "16.00",
@@ -347,8 +353,11 @@ class TestInstructorJourney:
         self, page: Page, live_server, journey
     ):
         sign_in(page, live_server, journey.list_url)
-        # The last link before the table; Tab moves on to the first sort link.
-        page.get_by_role("link", name="Excel (XLSX)").focus()
+        # The last link before the table; Tab moves on to "finalize now" (edsger is overdue),
+        # then to the first sort link.
+        page.get_by_role("link", name="XLSX with marks per question").focus()
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Finalize the selected now")).to_be_focused()
         page.keyboard.press("Tab")
         focused = page.evaluate(
             "() => ({text: document.activeElement.textContent,"
@@ -364,9 +373,9 @@ class TestInstructorJourney:
         }
         expect(sort_header(page, "Learner").get_by_role("link")).to_be_focused()
 
-        # Learner, State, Started, (Time taken is not sortable), Correct, Incorrect, Partial,
-        # Unanswered, Score: seven more Tabs
-        for _ in range(7):
+        # Learner, Email, Attempt, State, Started, (Time taken is not sortable), Correct,
+        # Incorrect, Partial, Unanswered, Score: nine more Tabs
+        for _ in range(9):
             page.keyboard.press("Tab")
         score_link = sort_header(page, "Score").get_by_role("link")
         expect(score_link).to_be_focused()
@@ -379,7 +388,7 @@ class TestInstructorJourney:
             ("Edsger (edsger)", "4.00"),
             ("Alan (alan)", "7.00"),
             ("Grace (grace)", "8.00"),
-            ("Barbara (barbara)", "13.00"),
+            ("Barbara (barbara)", "13.00 provisional"),
             ("Ada (ada)", "16.00"),
         ]
 
@@ -394,8 +403,8 @@ class TestInstructorJourney:
         # Given the attempt waiting for its essay: 13 of 24 so far, no verdict, no rank
         expect(page.get_by_role("status")).to_contain_text("1 essay of this attempt awaits marks")
         before = summary(page)
-        assert before["Score"] == "13.00 / 24.00"
-        assert before["Percentage"] == "54.17 %"
+        assert before["Score"] == "13.00 / 24.00 (provisional)"
+        assert before["Percentage"] == "54.17 % (provisional)"
         assert before["Result"] == "Awaiting marking"
         assert before["Rank"] == "—"
         assert before["State"] == "Pending evaluation"

@@ -146,8 +146,8 @@ class TestEvaluate:
         client.force_login(kit.instructor)
         before = summary(client.get(detail_url(attempt)))
         assert (before["Score"], before["Percentage"], before["State"]) == (
-            "13.00 / 24.00",
-            "54.17 %",
+            "13.00 / 24.00 (provisional)",
+            "54.17 % (provisional)",
             "Pending evaluation",
         )
         assert list(client.get(QUEUE_URL).context["answers"]) == [essay]
@@ -319,7 +319,7 @@ class TestQueryBudgets:
         for added, listed in ((1, 1), (19, 20)):
             essay_exam(kit, added)
             # session, user, is_reviewer, count, the page (answers + attempt + learner +
-            # exam + exam question + question)
-            with django_assert_num_queries(5):
+            # exam + exam question + question), the filter's course menu and exam menu
+            with django_assert_num_queries(7):
                 response = client.get(QUEUE_URL)
             assert len(response.context["answers"]) == listed

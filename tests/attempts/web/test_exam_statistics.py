@@ -126,7 +126,9 @@ class TestExports:
     def test_csv_equals_the_table(self, client, played):
         client.force_login(played.instructor)
         response = client.get(page(played.exam, "?attempts=all&export=csv"))
-        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        body = b"".join(response.streaming_content)
+        assert body.startswith("\ufeff".encode())  # the BOM that tells Excel it is UTF-8
+        table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
         rows = client.get(page(played.exam, "?attempts=all")).context["rows"]
         assert table[0] == [column.label for column in COLUMNS]
         assert len(table) == 1 + len(rows)

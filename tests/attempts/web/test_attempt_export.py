@@ -1,0 +1,198 @@
+"""The attempt list's exports (attempts/web/exports.py): CSV with a BOM, typed XLSX with a
+styled, frozen and filtered header, separate learner columns, per-question marks on request,
+the same 400 as the page for bad input, and a query budget that does not grow with the rows.
+
+Data: the kit exam (6 questions × 4 marks, max 24, negative 1, 60 minutes), played through
+the services; expected values worked out beside them.
+"""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.attempts.conftest import NOW
+from tests.play import submit
+
+D = Decimal
+
+HEADER = [
+    "Attempt id",
+    "Attempt number",
+    "Learner name",
+    "Username",
+    "Email",
+    "State",
+    "Started (UTC)",
+    "Completed (UTC)",
+    "Time taken",
+    "Correct",
+    "Incorrect",
+    "Partial",
+    "Unanswered",
+    "Awaiting marking",
+    "Score",
+    "Max score",
+    "Percentage",
+    "Result",
+    "Rank",
+]
+
+
+def url(exam, query=""):
+    return reverse("exam-attempts", args=[exam.pk]) + query
+
+
+@pytest.fixture
+def played(kit):
+    """Zoë (non-ASCII name): single right, true/false wrong: 4 - 1 = 3 of 24 = 12.50 %, fail,
+    submitted after 25 minutes. ada: still running (overdue by the wall clock)."""
+    zoe = kit.enrol("zoe", display_name="Zoë Ærø", email="zoe@example.com")
+    attempt = kit.start(zoe)
+    kit.answer(attempt, "single", choices=[0])
+    kit.answer(attempt, "true_false", choices=[1])
+    done = submit(attempt, now=NOW + timedelta(minutes=25))
+    running = kit.start(now=NOW + timedelta(minutes=1))
+    return done, running
+
+
+def csv_table(response) -> tuple[bytes, list[list[str]]]:
+    raw = b"".join(response.streaming_content)
+    return raw, list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+class TestCsv:
+    def test_starts_with_a_bom_and_has_separate_learner_columns(self, client, kit, played):
+        done, running = played
+        client.force_login(kit.instructor)
+        response = client.get(url(kit.exam, "?sort=attempt_number&export=csv"))
+        assert response.status_code == 200
+        raw, table = csv_table(response)
+        assert raw.startswith("\ufeff".encode())  # Excel reads UTF-8 only with it
+        assert table[0] == HEADER
+        by_user = {row[3]: row for row in table[1:]}
+        assert by_user["zoe"] == [
+            str(done.pk),
+            "1",
+            "Zoë Ærø",
+            "zoe",
+            "zoe@example.com",
+            "Completed",
+            "2026-10-01 09:00:00",
+            "2026-10-01 09:25:00",
+            "0:25:00",
+            "1",  # correct: single
+            "1",  # incorrect: true/false
+            "0",
+            "4",  # unanswered
+            "0",
+            "3.00",
+            "24.00",
+            "12.50",
+            "Fail",
+            "1",
+        ]
+        # Running and overdue: no completion, score or percentage yet; time capped at 1:00:30.
+        ada = by_user["ada"]
+        assert (ada[0], ada[5], ada[7], ada[8], ada[14], ada[15], ada[16], ada[17]) == (
+            str(running.pk),
+            "Overdue",
+            "",
+            "1:00:30",
+            "",
+            "24.00",
+            "",
+            "In progress",
+        )
+
+    def test_one_column_of_marks_per_question_on_request(self, client, kit, played):
+        done, _ = played
+        client.force_login(kit.instructor)
+        _, table = csv_table(client.get(url(kit.exam, "?state=1&export=csv&questions=1")))
+        # Kit order: single, multiple, true/false, numeric, short text, essay; 4 marks each.
+        assert table[0][len(HEADER) :] == [f"Q{n} (4.00)" for n in range(1, 7)]
+        assert table[1][len(HEADER) :] == ["4.00", "0.00", "-1.00", "0.00", "0.00", "0.00"]
+        # The per-question marks add up to the score column.
+        assert sum(D(cell) for cell in table[1][len(HEADER) :]) == D(table[1][14])
+
+    def test_the_zone_of_the_times_is_the_users(self, client, kit, played):
+        kit.instructor.time_zone = "Asia/Kolkata"
+        kit.instructor.save()
+        client.force_login(kit.instructor)
+        _, table = csv_table(client.get(url(kit.exam, "?state=1&export=csv")))
+        assert table[0][6:8] == ["Started (Asia/Kolkata)", "Completed (Asia/Kolkata)"]
+        assert table[1][6] == "2026-10-01 14:30:00"
+
+
+class TestXlsx:
+    def test_typed_cells_and_a_styled_frozen_filtered_header(self, client, kit, played):
+        client.force_login(kit.instructor)
+        response = client.get(url(kit.exam, "?state=1&export=xlsx&questions=1"))
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        rows = list(sheet.values)
+        assert list(rows[0][: len(HEADER)]) == HEADER
+        row = rows[1]
+        assert row[2] == "Zoë Ærø"
+        assert row[6] == datetime(2026, 10, 1, 9, 0, tzinfo=UTC).replace(tzinfo=None)  # a date
+        assert sheet.cell(row=2, column=7).number_format == "yyyy-mm-dd hh:mm"
+        assert row[8] == timedelta(minutes=25)  # a real duration
+        assert sheet.cell(row=2, column=9).number_format == "[h]:mm:ss"
+        assert (row[14], row[15], row[16]) == (3, 24, 12.5)  # numbers
+        assert row[len(HEADER) :] == (4, 0, -1, 0, 0, 0)
+        header = sheet.cell(row=1, column=1)
+        assert header.font.bold
+        assert header.fill.fgColor.rgb.endswith("1F4E79")
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == "A1:Y2"  # 19 + 6 columns, header and one row
+        assert sheet.column_dimensions["C"].width == 24  # learner name
+
+    def test_text_that_looks_like_a_formula_stays_text(self, client, kit):
+        evil = kit.enrol("mallory", display_name="=HYPERLINK(1)")
+        submit(kit.start(evil), now=NOW + timedelta(minutes=5))
+        client.force_login(kit.instructor)
+        response = client.get(url(kit.exam, "?export=xlsx"))
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        assert sheet.cell(row=2, column=3).data_type == "s"
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "query", ["?score_min=abc", "?page=0", "?sort=nope", "?which=worst", "?per_page=9999"]
+    )
+    @pytest.mark.parametrize("export", ["csv", "xlsx"])
+    def test_the_same_400_page_as_the_list(self, client, kit, played, query, export):
+        client.force_login(kit.instructor)
+        page = client.get(url(kit.exam, query))
+        exported = client.get(url(kit.exam, f"{query}&export={export}"))
+        assert page.status_code == exported.status_code == 400
+        assert exported["Content-Type"].startswith("text/html")
+
+    def test_another_courses_instructor_gets_404(self, client, kit, played):
+        from tests.factories import CourseFactory, UserFactory
+
+        other = UserFactory()
+        CourseFactory(instructors=[other])
+        client.force_login(other)
+        assert client.get(url(kit.exam, "?export=csv")).status_code == 404
+
+
+class TestBudget:
+    @pytest.mark.parametrize("learners", [1, 6])
+    def test_the_queries_do_not_grow_with_the_rows(
+        self, client, kit, learners, django_assert_num_queries
+    ):
+        for i in range(learners):
+            submit(kit.start(kit.enrol(f"l{i}")), now=NOW + timedelta(minutes=5))
+        client.force_login(kit.instructor)
+        # session, user, is-reviewer, exam, rank table, page of attempts (the table is
+        # built as for the page), the exam's questions, the rows (one chunk), their marks
+        # (one query for the chunk)
+        with django_assert_num_queries(9):
+            response = client.get(url(kit.exam, "?export=csv&questions=1"))
+            _, table = csv_table(response)
+        assert len(table) == learners + 1
