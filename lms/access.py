@@ -121,8 +121,8 @@ def exams_reviewable_by(user) -> Q:
 
 def active_enrollments(user, *, now) -> Q:
     """On ``Enrollment``: the user's enrolments that let them take exams at ``now`` (status
-    active and not expired: ``Enrollment.is_active_at``)."""
-    return Q(user=user, status=Enrollment.Status.ACTIVE) & (
+    active, begun and not expired: ``Enrollment.is_active_at``)."""
+    return Q(user=user, status=Enrollment.Status.ACTIVE, enrolled_at__lte=now) & (
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
 

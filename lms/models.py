@@ -205,8 +205,11 @@ class Enrollment(models.Model):
         return f"{self.user} in {self.course}"
 
     def is_active_at(self, when) -> bool:
-        return self.status == self.Status.ACTIVE and (
-            self.expires_at is None or when < self.expires_at
+        """Active status, begun (``enrolled_at``) and not expired at ``when``."""
+        return (
+            self.status == self.Status.ACTIVE
+            and self.enrolled_at <= when
+            and (self.expires_at is None or when < self.expires_at)
         )
 
 

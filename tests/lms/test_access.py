@@ -198,6 +198,14 @@ class TestExamsVisibleAndKnown:
         assert visible(world.bob) == set()
         assert visible(AnonymousUser()) == set()
 
+    def test_an_enrolment_not_yet_begun_hides_the_exams(self, world):
+        now = timezone.now()
+        world.ada.enrollments.update(enrolled_at=now + timedelta(days=1))
+        assert not Exam.objects.filter(access.exams_visible_to(world.ada, now=now)).exists()
+        enrollment = world.ada.enrollments.get()
+        assert not enrollment.is_active_at(now)
+        assert enrollment.is_active_at(now + timedelta(days=2))
+
     def test_an_expired_enrolment_hides_the_exams_but_keeps_them_known(self, world):
         now = timezone.now()
         world.ada.enrollments.update(

@@ -229,6 +229,12 @@ class TestRefusals:
         )
         self._refused(post(open_kit.learner, open_kit.exam, {"answers": []}), "not-enrolled")
 
+    def test_an_enrolment_that_begins_tomorrow_is_refused(self, open_kit):
+        Enrollment.objects.filter(user=open_kit.learner).update(
+            enrolled_at=timezone.now() + timedelta(days=1)
+        )
+        self._refused(post(open_kit.learner, open_kit.exam, {"answers": []}), "not-enrolled")
+
     def test_an_instructor_is_not_enrolled(self, open_kit):
         response = post(open_kit.instructor, open_kit.exam, {"answers": []})
         self._refused(response, "not-enrolled")
