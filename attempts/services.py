@@ -914,6 +914,23 @@ def accommodation_set(
 # ------------------------------------------------------------------------------- evaluate
 
 
+def _locked_for_review(answer: UserAnswer, reviewer, what: str) -> UserAnswer:
+    """``answer`` read afresh under lock, with its attempt, exam and question, for a reviewer
+    of its attempt (``lms.access.can_review_attempt``; else ``NotAllowedError``: "Only an
+    instructor of this course can <what>."). The attempt row is locked first, as every
+    writer of its result locks it (a rescore chunk too): an evaluation, an override and a
+    rescore of the same attempt run one after the other."""
+    list(Attempt.objects.select_for_update().filter(pk=answer.attempt_id).values_list("pk"))
+    answer = (
+        UserAnswer.objects.select_for_update()
+        .select_related("attempt__exam", "exam_question__question")
+        .get(pk=answer.pk)
+    )
+    if not access.can_review_attempt(reviewer, answer.attempt):
+        raise NotAllowedError(f"Only an instructor of this course can {what}.")
+    return answer
+
+
 @transaction.atomic
 def answer_evaluate(
     *,
@@ -931,17 +948,8 @@ def answer_evaluate(
     evaluation records an event, with the marks before and after, even when the score stays.
     """
     now = _now(now)
-    # The attempt row first, as every writer of its result locks it (a rescore chunk too):
-    # an evaluation and a rescore of the same attempt run one after the other.
-    list(Attempt.objects.select_for_update().filter(pk=answer.attempt_id).values_list("pk"))
-    answer = (
-        UserAnswer.objects.select_for_update()
-        .select_related("attempt__exam", "exam_question__question")
-        .get(pk=answer.pk)
-    )
+    answer = _locked_for_review(answer, evaluator, "evaluate its answers")
     attempt = answer.attempt
-    if not access.can_review_attempt(evaluator, attempt):
-        raise NotAllowedError("Only an instructor of this course can evaluate its answers.")
     if answer.exam_question.question.type != Question.Type.ESSAY:
         raise InvalidAnswerError("Only essay answers are evaluated by hand.", field="marks")
     if not attempt.is_finished:
@@ -1147,16 +1155,8 @@ def answer_override(
     regrade is told to clear overrides.
     """
     now = _now(now)
-    # The attempt row first, as every writer of its result locks it (see answer_evaluate).
-    list(Attempt.objects.select_for_update().filter(pk=answer.attempt_id).values_list("pk"))
-    answer = (
-        UserAnswer.objects.select_for_update()
-        .select_related("attempt__exam", "exam_question__question")
-        .get(pk=answer.pk)
-    )
+    answer = _locked_for_review(answer, actor, "override its marks")
     attempt = answer.attempt
-    if not access.can_review_attempt(actor, attempt):
-        raise NotAllowedError("Only an instructor of this course can override its marks.")
     if not attempt.is_finished:
         raise ConflictError("The attempt is still running: override marks after it is submitted.")
     comment = (comment or "").strip()
