@@ -2,6 +2,7 @@
 log of their tries, and the actions "retry now", "send a test event", "recover failed"."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 
 from attempts.webhooks import delivery, payload
@@ -14,6 +15,7 @@ class EndpointAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     readonly_fields = ["uuid", "failing_since", "disabled_at", "created_at"]
     actions = ["send_test_event", "rotate_secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user).select_related("owner")
