@@ -93,7 +93,7 @@ def load_statuses(attempt_ids, *, offline_ids=frozenset()) -> dict[int, dict]:
 
 def relay_events(*, batch: int = 500, wall_now: datetime | None = None) -> int:
     """Turn the next ``batch`` events (and any awaited late ones) into messages; returns how
-    many messages were written."""
+    many events were read (0: nothing new), so callers loop until it is 0."""
     wall_now = wall_now or timezone.now()
     RelayCursor.objects.get_or_create(pk=1)
     with transaction.atomic():
@@ -113,9 +113,9 @@ def relay_events(*, batch: int = 500, wall_now: datetime | None = None) -> int:
             )
         _advance(cursor, [e["pk"] for e in events], {e["pk"] for e in late}, wall_now)
         events += late
-        if not events:
-            return 0
-        return _write_messages(events, wall_now)
+        if events:
+            _write_messages(events, wall_now)
+    return len(events)
 
 
 def _write_messages(events: list[dict], wall_now: datetime) -> int:

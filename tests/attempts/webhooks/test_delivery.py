@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 from attempts.models import AttemptEvent
 from attempts.webhooks import delivery
 from attempts.webhooks.models import DeliveryAttempt, Endpoint, Message, RelayCursor
-from attempts.webhooks.relay import relay_events
+from attempts.webhooks.relay import _advance, relay_events
 from lms import access
 from tests import play
 from tests.attempts.webhooks.receiver import receiver
@@ -80,7 +80,7 @@ def test_a_wrong_secret_does_not_verify(kit, hook):
 
 def test_the_relay_writes_each_message_once(kit, hook):
     submitted(kit)
-    assert relay_events() == 2
+    assert relay_events() == 3  # started, answer saved, submitted
     RelayCursor.objects.update(last_event_id=0)  # as if the pass crashed before its commit
     relay_events()
     assert Message.objects.count() == 2
@@ -239,5 +239,31 @@ def test_create_webhook_endpoint_prints_its_id_and_secret(kit, settings, capsys)
 def test_deliver_webhooks_once(kit, hook, capsys):
     submitted(kit)
     call_command("deliver_webhooks", "--once")
-    assert capsys.readouterr().out.strip() == "2 messages written, 2 tries"
+    assert (
+        capsys.readouterr().out.strip() == "3 events read, 2 tries"
+    )  # started, answer saved, submitted
     assert len(hook.received) == 2
+
+
+def test_the_relay_awaits_ids_committed_late_for_the_grace_period(settings):
+    settings.WEBHOOK_RELAY_GAP_GRACE = 60
+    now = timezone.now()
+    cursor = RelayCursor.objects.create(last_event_id=4)
+    _advance(cursor, [5, 6, 9], set(), now)  # 7 and 8 not committed yet
+    assert (cursor.last_event_id, sorted(cursor.awaited)) == (9, ["7", "8"])
+    _advance(cursor, [], {7}, now + timedelta(seconds=10))  # 7 shows up
+    assert sorted(cursor.awaited) == ["8"]
+    _advance(cursor, [10], set(), now + timedelta(seconds=61))  # 8 was rolled back
+    assert (cursor.last_event_id, cursor.awaited) == (10, {})
+
+
+def test_an_event_committed_late_still_becomes_a_message(kit, hook):
+    attempt = kit.start()
+    relay_events()
+    late = AttemptEvent.objects.get(attempt=attempt, kind="started")
+    Message.objects.all().delete()
+    RelayCursor.objects.update(
+        last_event_id=late.pk, awaited={str(late.pk): timezone.now().isoformat()}
+    )
+    relay_events()
+    assert list(Message.objects.values_list("event_id", flat=True)) == [late.pk]

@@ -18,12 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, interval=2.0, **options):
         while True:
-            written = tried = 0
+            read = tried = 0
             while batch := relay_events():
-                written += batch
+                read += batch
             while batch := deliver_due():
                 tried += batch
             if once:
-                self.stdout.write(f"{written} messages written, {tried} tries")
+                self.stdout.write(f"{read} events read, {tried} tries")
                 return
             time.sleep(interval)
