@@ -1,7 +1,7 @@
 """Benchmark: webhook messages per second from one process (what one Celery worker runs:
 ``delivery.deliver_due``) to a receiver on 127.0.0.1, signatures included.
 
-    DEBUG=1 .venv/bin/python bench/webhooks.py --messages 1000
+    DEBUG=1 .venv/bin/python bench/webhook_delivery.py --messages 1000
 
 It uses a throw-away SQLite database (migrated at start) unless DATABASE_URL says otherwise,
 writes ``--messages`` pending messages for one endpoint, and times their delivery.
@@ -16,7 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repository instead of bench/ (whose statistics.py would shadow the standard library's).
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "1")
