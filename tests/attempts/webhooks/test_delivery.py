@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -267,3 +267,26 @@ def test_an_event_committed_late_still_becomes_a_message(kit, hook):
     )
     relay_events()
     assert list(Message.objects.values_list("event_id", flat=True)) == [late.pk]
+
+
+def test_recover_failed_messages_since_a_day(kit, hook, capsys):
+    submitted(kit)
+    relay_events()
+    Message.objects.update(status="failed", tries=8, next_try_at=None)
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("deliver_webhooks", "--once", "--recover-since", "yesterday")
+    call_command("deliver_webhooks", "--once", "--recover-since", "2000-01-01")
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["2 failed messages to recover", "0 events read, 2 tries"]
+    assert Message.objects.filter(status="delivered", tries=1).count() == 2
+
+
+def test_a_hundred_submissions_give_a_hundred_deliveries_none_missing(kit, hook):
+    hook.endpoint.event_types = ["attempt.completed"]
+    hook.endpoint.save()
+    attempts = [submitted(kit, kit.enrol(f"n{i}")) for i in range(100)]
+    while pump():
+        pass
+    got = sorted(json.loads(body)["data"]["attemptId"] for _, body in hook.received)
+    assert got == sorted(str(a.uuid) for a in attempts)
+    assert DeliveryAttempt.objects.filter(succeeded=True).count() == 100
