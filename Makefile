@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt install serve clean browser services
+.PHONY: help demo test lint fmt install serve clean browser services worker webhooks
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-8s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,12 @@ serve: $(STAMP) ## Production-like: collectstatic, then gunicorn on :8000, DEBUG
 	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	@echo "Serving with gunicorn on http://$(HOST):$(PORT)/  (run make demo first for data)"
 	$(SERVE_ENV) $(PY) -m gunicorn -c lms/gunicorn.conf.py --bind $(HOST):$(PORT)
+
+worker: $(STAMP) ## Celery worker and beat (webhooks, large regrades); needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0
+	$(PY) -m celery -A lms worker --beat --loglevel INFO
+
+webhooks: $(STAMP) ## Without Redis (beside `make demo`): turn attempt events into webhooks and deliver them every 2 s
+	DEBUG=1 WEBHOOK_ALLOW_PRIVATE=1 $(PY) manage.py deliver_webhooks
 
 browser: ## Install Debian's chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -266,3 +266,13 @@ def users_reviewable_by(user) -> Q:
 
 def can_review_user(user, person) -> bool:
     return User.objects.filter(users_reviewable_by(user), pk=person.pk).exists()
+
+
+def webhook_endpoints_managed_by(user, prefix: str = "") -> Q:
+    """Webhook endpoints ``user`` may see and change: every one for an admin, their own for
+    anyone else (``attempts.webhooks.models.Endpoint.objects.managed_by``)."""
+    if is_admin(user):
+        return Q()
+    if not (user and user.is_authenticated):
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}owner": user})

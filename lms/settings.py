@@ -419,3 +419,17 @@ CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it for anothe
 # Exams with more finished attempts than this are regraded by a task, with a progress bar;
 # smaller ones inline, within the request.
 REGRADE_INLINE_LIMIT = env.int("REGRADE_INLINE_LIMIT", default=2000)
+
+# ---- AttemptStatus webhooks (attempts.webhooks, issue 14) ----
+INSTALLED_APPS += ["attempts.webhooks"]
+# The organisation's id in every AttemptStatus payload (the seed's ``clientId``).
+WEBHOOK_CLIENT_ID = env.str("WEBHOOK_CLIENT_ID", default="lms")
+# Deliver to private, loopback and link-local addresses (the tests and the demo); never in
+# production, where an endpoint URL could otherwise reach internal services.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
+# Seconds the relay waits before stepping over a gap in AttemptEvent ids (see relay.py).
+WEBHOOK_RELAY_GAP_GRACE = env.int("WEBHOOK_RELAY_GAP_GRACE", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-pump": {"task": "attempts.webhooks.tasks.pump", "schedule": 2.0},
+}

@@ -19,6 +19,7 @@ from attempts.models import (
     Regrade,
     UserAnswer,
 )
+from attempts.webhooks.models import DeliveryAttempt, Endpoint, Message
 from lms.models import ApiClient, Course, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
@@ -100,6 +101,13 @@ def one_of_each():
     accommodation = Accommodation.objects.create(
         user=alice, exam=exam, time_multiplier=Decimal("1.5"), granted_by=instructor
     )
+    endpoint = Endpoint.objects.create(owner=instructor, url="https://hooks.example.com/lms")
+    message = Message.objects.create(
+        endpoint=endpoint, event=event, event_type="attempt.completed", payload={"type": "x"}
+    )
+    delivery = DeliveryAttempt.objects.create(
+        message=message, endpoint=endpoint, at=at(15, 13), status_code=200, succeeded=True
+    )
     axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
     axes_time = {"attempt_time": at(15, 14)}
     objects = {
@@ -128,5 +136,8 @@ def one_of_each():
         Regrade: regrade,
         MarkChange: mark_change,
         Accommodation: accommodation,
+        Endpoint: endpoint,
+        Message: message,
+        DeliveryAttempt: delivery,
     }
     return SimpleNamespace(objects=objects, **{m.__name__.lower(): o for m, o in objects.items()})

@@ -15,6 +15,7 @@ from attempts.models import (
     Regrade,
     UserAnswer,
 )
+from attempts.webhooks.models import DeliveryAttempt, Message
 from tests.admin_pages import url
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,8 @@ READ_ONLY = {
     AccessAttempt,
     AccessLog,
     AccessFailureLog,
+    Message,  # written by the relay from events, never by hand
+    DeliveryAttempt,
 }
 
 

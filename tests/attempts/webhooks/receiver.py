@@ -1,0 +1,47 @@
+"""A real HTTP receiver on 127.0.0.1 for the delivery tests: it records every request and
+answers as told (status, delay, redirect)."""
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Receiver:
+    url: str = ""
+    status: int = 204
+    delay: float = 0.0
+    location: str = ""
+    received: list = field(default_factory=list)  # (headers as a dict, body as str)
+
+
+@contextlib.contextmanager
+def receiver():
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["content-length"])).decode()
+            state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            time.sleep(state.delay)
+            self.send_response(state.status)
+            if state.location:
+                self.send_header("location", state.location)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
