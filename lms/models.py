@@ -430,9 +430,7 @@ class Department(models.Model):
     # Stable public identifier for integrations (the iSpring contract's ``departmentIds``).
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     members = models.ManyToManyField(User, blank=True, related_name="departments")
-    administrators = models.ManyToManyField(
-        User, blank=True, related_name="managed_departments"
-    )
+    administrators = models.ManyToManyField(User, blank=True, related_name="managed_departments")
 
     objects = DepartmentQuerySet.as_manager()
 

@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('attempts', '0009_overdue_extensions_accommodations'),
+        ("attempts", "0009_overdue_extensions_accommodations"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attemptevent',
-            name='kind',
-            field=models.CharField(choices=[('opened', 'Opened'), ('started', 'Started'), ('resumed', 'Resumed'), ('answer_saved', 'Answer saved'), ('submitted', 'Submitted'), ('finalized', 'Finalized'), ('evaluated', 'Essay evaluated'), ('rescored', 'Rescored'), ('overridden', 'Marks overridden'), ('regraded', 'Regraded'), ('regrade_undone', 'Regrade undone'), ('extended', 'Deadline extended'), ('imported', 'Imported'), ('forgiven', 'Forgiven')], max_length=16),
+            model_name="attemptevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opened", "Opened"),
+                    ("started", "Started"),
+                    ("resumed", "Resumed"),
+                    ("answer_saved", "Answer saved"),
+                    ("submitted", "Submitted"),
+                    ("finalized", "Finalized"),
+                    ("evaluated", "Essay evaluated"),
+                    ("rescored", "Rescored"),
+                    ("overridden", "Marks overridden"),
+                    ("regraded", "Regraded"),
+                    ("regrade_undone", "Regrade undone"),
+                    ("extended", "Deadline extended"),
+                    ("imported", "Imported"),
+                    ("forgiven", "Forgiven"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

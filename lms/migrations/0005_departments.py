@@ -7,28 +7,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lms', '0004_user_time_zone'),
+        ("lms", "0004_user_time_zone"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('code', models.CharField(blank=True, max_length=64)),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('administrators', models.ManyToManyField(blank=True, related_name='managed_departments', to=settings.AUTH_USER_MODEL)),
-                ('members', models.ManyToManyField(blank=True, related_name='departments', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='lms.department')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("code", models.CharField(blank=True, max_length=64)),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "administrators",
+                    models.ManyToManyField(
+                        blank=True, related_name="managed_departments", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="departments", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="lms.department",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path'],
-                'constraints': [models.UniqueConstraint(fields=('parent', 'name'), name='department_unique_name_per_parent'), models.UniqueConstraint(condition=models.Q(('code', ''), _negated=True), fields=('code',), name='department_unique_code'), models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='department_not_own_parent')],
+                "ordering": ["path"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("parent", "name"), name="department_unique_name_per_parent"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("code", ""), _negated=True),
+                        fields=("code",),
+                        name="department_unique_code",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("parent", models.F("pk")), _negated=True),
+                        name="department_not_own_parent",
+                    ),
+                ],
             },
         ),
     ]
