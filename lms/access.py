@@ -154,6 +154,15 @@ def exams_reviewable_by(user) -> Q:
     return _courses_under(user, "course")
 
 
+def enrollments_reviewable_by(user) -> Q:
+    """On ``Enrollment``: admins all; instructors the enrolments in the courses they teach;
+    department administrators the enrolments of the people of their branch, in any course."""
+    courses = _courses_under(user, "course")
+    if courses in (EVERYTHING, NOTHING):
+        return courses
+    return courses | Q(user__in=managed_people(user))
+
+
 def active_enrollments(user, *, now) -> Q:
     """On ``Enrollment``: the user's enrolments that let them take exams at ``now`` (status
     active and not expired: ``Enrollment.is_active_at``)."""
