@@ -35,9 +35,10 @@ def xml_rows(response) -> list[dict]:
 def fetch(client):
     """``fetch(token, **query)``: GET the results with the token as the raw header value."""
 
-    def get(token, query=None, **headers):
-        if token:
-            headers["Authorization"] = token
+    def get(token, query=None, accept=None):
+        headers = {"Authorization": token} if token else {}
+        if accept:
+            headers["Accept"] = accept
         return client.get(PATH, query or {}, headers=headers)
 
     return get
