@@ -194,7 +194,8 @@ class TestFilters:
         by_course = xml_rows(fetch(root_token, {"courseIds[]": str(kit.course.uuid)}))
         assert {r["courseId"] for r in by_course} == {str(kit.course.uuid)}
         by_module = xml_rows(fetch(root_token, {"moduleIds[]": [str(open_exam.uuid)]}))
-        assert len(by_module) == 6 and {r["moduleId"] for r in by_module} == {str(open_exam.uuid)}
+        assert len(by_module) == 6
+        assert {r["moduleId"] for r in by_module} == {str(open_exam.uuid)}
         item = str(rows.course_item_id(open_exam.uuid))
         assert xml_rows(fetch(root_token, {"courseItemIds[]": item})) == by_module
         enrolment = Enrollment.objects.get(user=kit.learner)
