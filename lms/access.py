@@ -107,16 +107,6 @@ def managed_people(user) -> QuerySet:
     ).values("user_id")
 
 
-def manages(user, person_id: int) -> bool:
-    """Whether ``person_id`` belongs to a department ``user`` manages or one below (one
-    query)."""
-    return bool(user and user.is_authenticated) and (
-        Department.members.through.objects.filter(
-            department__in=departments_managed_by(user), user_id=person_id
-        ).exists()
-    )
-
-
 def taught_courses(user) -> QuerySet:
     """Ids of the courses ``user`` teaches, as a subquery (never evaluated on its own)."""
     return Course.objects.filter(instructors=user).values("pk")
@@ -242,7 +232,19 @@ def attempts_visible_to(user, prefix: str = "") -> Q:
 def can_review_attempt(user, attempt) -> bool:
     """One attempt: marking its essays, rescoring it, seeing its reviewer-only parts (its
     exam's reviewers, and the administrators of its learner's departments)."""
-    return can_review_exam(user, attempt.exam) or manages(user, attempt.user_id)
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    # One query: the attempt's course taught by the user, or its learner in their branch.
+    people = Department.members.through.objects.filter(
+        department__in=departments_managed_by(user), user_id=attempt.user_id
+    )
+    return (
+        Course.objects.filter(pk=attempt.exam.course_id)
+        .filter(Q(instructors=user) | Exists(people))
+        .exists()
+    )
 
 
 def can_view_attempt(user, attempt) -> bool:
