@@ -19,7 +19,7 @@ from attempts.models import (
     Regrade,
     UserAnswer,
 )
-from lms.models import ApiClient, Course, Enrollment, Subject, User
+from lms.models import ApiClient, Course, Department, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -47,6 +47,15 @@ def url(model, view, *args):
 
 def changelist_rows(response):
     return list(response.context["cl"].result_list)
+
+
+def _departments(member, administrator):
+    """Acme › Sales, with ``member`` in Sales and ``administrator`` managing Acme."""
+    acme = Department.objects.create(name="Acme", code="ACME")
+    sales = Department.objects.create(name="Sales", parent=acme)
+    sales.members.add(member)
+    acme.administrators.add(administrator)
+    return sales
 
 
 def one_of_each():
@@ -113,6 +122,7 @@ def one_of_each():
         Course: course,
         Enrollment: enrollment,
         Subject: leaf,
+        Department: _departments(alice, instructor),
         Exam: exam,
         Section: section,
         Question: question,

@@ -151,3 +151,10 @@ class TestSurfaces:
         assert sorted(row["id"] for row in rows) == sorted(
             [str(org.ann_math.uuid), str(org.sam_art.uuid)]
         )
+
+
+def test_the_admin_lists_the_tree_with_full_paths(org, admin_client):
+    response = admin_client.get(reverse("admin:lms_department_changelist"))
+    html = response.content.decode()
+    assert "Acme › Sales › North" in html
+    assert "Acme › Support" in html
