@@ -3,7 +3,13 @@
 Run on a large data set, e.g.:
 
     DEBUG=1 .venv/bin/python manage.py seed_demo --learners 20000 --attempts 100000
-    DEBUG=1 .venv/bin/python bench/api_module_results.py --repeat 20
+    DEBUG=1 .venv/bin/python -P bench/api_module_results.py --repeat 20
+
+(``-P``: bench/statistics.py would otherwise shadow the standard library's ``statistics``.)
+
+On PostgreSQL with 5,000 learners, 10,594 enrolments and 64,296 attempts (1000-row pages,
+4 queries each): first page 159 ms vs 101 ms of SQL (1.57x), next page by token 1.52x,
+failed only 1.19x; a 1-row page 9 ms vs 2 ms (4.66x: the fixed cost of a request).
 
 For each case it times the full request (token check, filters, the page of enrolment × exam
 rows with their representative attempts and views, XML rendering) through Django's test
