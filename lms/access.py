@@ -16,7 +16,11 @@ Roles:
   door, nothing more: what a staff account may do there is its Django permissions, and
   outside the admin it is whatever else it is (an instructor, a learner).
 - *instructor*: a member of ``Course.instructors`` of at least one course.
-- *reviewer*: an admin or an instructor (``is_reviewer``).
+- *department administrator*: an administrator of at least one ``Department``. They review
+  the attempts and results of the members of the departments they manage and of every
+  department below those, across courses (the attempts and users pairs); they neither edit
+  nor review courses and exams as such (statistics, regrades are the instructors').
+- *reviewer*: an admin, an instructor or a department administrator (``is_reviewer``).
 - *learner*: anyone else signed in; anonymous users get nothing.
 
 Callers pass the account a request acts for: a signed-in person, or later the account an API
@@ -29,7 +33,7 @@ from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from lms.models import Course, Enrollment, User
+from lms.models import Course, Department, Enrollment, User
 
 # Matches nothing without a query: Django answers an empty ``IN`` with no rows at all.
 NOTHING = Q(pk__in=[])
@@ -74,12 +78,33 @@ def role(user, *, teaches: bool) -> str:
 
 
 def is_reviewer(user) -> bool:
-    """An admin or an instructor of at least one course (one query, cached on the user)."""
+    """An admin, an instructor of at least one course or the administrator of at least one
+    department (one query, cached on the user)."""
     if not (user and user.is_authenticated):
         return False
     if not hasattr(user, "_is_reviewer"):
-        user._is_reviewer = is_admin(user) or user.taught_courses.exists()
+        user._is_reviewer = is_admin(user) or (
+            User.objects.filter(pk=user.pk)
+            .filter(
+                Exists(Course.objects.filter(instructors=OuterRef("pk")))
+                | Exists(Department.objects.filter(administrators=OuterRef("pk")))
+            )
+            .exists()
+        )
     return user._is_reviewer
+
+
+def departments_managed_by(user) -> QuerySet:
+    """The departments ``user`` administers and every department below them, as a subquery
+    (one indexed ``path LIKE`` per managed department, never evaluated on its own)."""
+    return Department.objects.filter(administrators=user).with_descendants()
+
+
+def managed_people(user) -> QuerySet:
+    """Ids of the members of the departments ``user`` manages and below, as a subquery."""
+    return Department.members.through.objects.filter(
+        department__in=departments_managed_by(user)
+    ).values("user_id")
 
 
 def taught_courses(user) -> QuerySet:
@@ -117,6 +142,15 @@ def can_review_course(user, course) -> bool:
 def exams_reviewable_by(user) -> Q:
     """On ``Exam``: the exams of the courses the user reviews."""
     return _courses_under(user, "course")
+
+
+def enrollments_reviewable_by(user) -> Q:
+    """On ``Enrollment``: admins all; instructors the enrolments in the courses they teach;
+    department administrators the enrolments of the people of their branch, in any course."""
+    courses = _courses_under(user, "course")
+    if courses in (EVERYTHING, NOTHING):
+        return courses
+    return courses | Q(user__in=managed_people(user))
 
 
 def active_enrollments(user, *, now) -> Q:
@@ -163,9 +197,26 @@ def can_review_exam(user, exam) -> bool:
 
 def attempts_reviewable_by(user, prefix: str = "") -> Q:
     """On ``Attempt`` (or a model reaching it by ``prefix``, e.g. ``"attempt__"``): the
-    attempts at exams of the courses the user reviews. Learners get none here, not even
+    attempts at exams of the courses the user reviews, and the attempts of the people of
+    the departments they manage (and below), at any exam. Learners get none here, not even
     their own (see ``attempts_visible_to``)."""
-    return _courses_under(user, f"{prefix}exam__course")
+    courses = _courses_under(user, f"{prefix}exam__course")
+    if courses in (EVERYTHING, NOTHING):
+        return courses
+    return courses | Q(**{f"{prefix}user__in": managed_people(user)})
+
+
+def exams_with_attempts_reviewable_by(user) -> Q:
+    """On ``Exam``: the exams whose attempt list the user may open (showing only the
+    attempts of ``attempts_reviewable_by``): the exams they review, and for a department
+    administrator the exams of the courses their people are enrolled in or have attempted."""
+    reviewable = exams_reviewable_by(user)
+    if reviewable in (EVERYTHING, NOTHING):
+        return reviewable
+    people = managed_people(user)
+    enrolled = Enrollment.objects.filter(user__in=people).values("course_id")
+    attempted = Course.objects.filter(exams__attempts__user__in=people).values("pk")
+    return reviewable | Q(course__in=enrolled) | Q(course__in=attempted)
 
 
 def attempts_visible_to(user, prefix: str = "") -> Q:
@@ -179,8 +230,21 @@ def attempts_visible_to(user, prefix: str = "") -> Q:
 
 
 def can_review_attempt(user, attempt) -> bool:
-    """One attempt: marking its essays, rescoring it, seeing its reviewer-only parts."""
-    return can_review_exam(user, attempt.exam)
+    """One attempt: marking its essays, rescoring it, seeing its reviewer-only parts (its
+    exam's reviewers, and the administrators of its learner's departments)."""
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    # One query: the attempt's course taught by the user, or its learner in their branch.
+    people = Department.members.through.objects.filter(
+        department__in=departments_managed_by(user), user_id=attempt.user_id
+    )
+    return (
+        Course.objects.filter(pk=attempt.exam.course_id)
+        .filter(Q(instructors=user) | Exists(people))
+        .exists()
+    )
 
 
 def can_view_attempt(user, attempt) -> bool:
@@ -252,7 +316,8 @@ def learner_sees_results(user, attempt, *, now) -> bool:
 def users_reviewable_by(user) -> Q:
     """On ``User``: admins all; instructors the learners enrolled in their courses, and the
     learners with attempts there (who stay visible after unenrolment, so an attempt's link
-    to its learner never leads a reviewer to a 404)."""
+    to its learner never leads a reviewer to a 404); department administrators the people
+    of the departments they manage and below."""
     if not (user and user.is_authenticated):
         return NOTHING
     if is_admin(user):
@@ -261,7 +326,7 @@ def users_reviewable_by(user) -> Q:
     # Subqueries of ids, not joins: a learner with many attempts would repeat in a join.
     enrolled = Enrollment.objects.filter(course__in=taught).values("user_id")
     attempted = User.objects.filter(attempts__exam__course__in=taught).values("pk")
-    return Q(pk__in=enrolled) | Q(pk__in=attempted)
+    return Q(pk__in=enrolled) | Q(pk__in=attempted) | Q(pk__in=managed_people(user))
 
 
 def can_review_user(user, person) -> bool:

@@ -1,4 +1,4 @@
-"""Admin for users, courses, enrollments, the subject tree and API clients."""
+"""Admin for users, courses, enrollments, the subject and department trees and API clients."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from lms import access
-from lms.models import ApiClient, Course, Enrollment, Subject, User
+from lms.models import ApiClient, Course, Department, Enrollment, Subject, User
 
 
 @admin.register(User)
@@ -108,6 +108,42 @@ class SubjectAdmin(admin.ModelAdmin):
         # whole page in one query (the page's queryset caches the annotated instances).
         changelist = super().get_changelist_instance(request)
         Subject.objects.attach_full_paths(changelist.result_list)
+        return changelist
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ("name", "code", "parent", "members", "administrators")
+
+    def clean_parent(self):
+        # Department.save() raises ValueError for this; say it on the field instead.
+        parent = self.cleaned_data["parent"]
+        if parent and self.instance.pk and str(self.instance.pk) in parent.path.split("/"):
+            raise forms.ValidationError("A department cannot move below itself.")
+        return parent
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    """The tree with full paths; members and administrators by autocomplete (never a widget
+    that loads every user into the page)."""
+
+    form = DepartmentForm
+    list_display = ("path_display", "code", "depth")
+    search_fields = ("name", "code")
+    autocomplete_fields = ("parent", "members", "administrators")
+    readonly_fields = ("uuid", "path", "depth")
+
+    @admin.display(description="Department", ordering="path")
+    def path_display(self, department):
+        return department.full_path
+
+    def get_changelist_instance(self, request):
+        # One query names the ancestors of the whole page (``full_path`` otherwise costs one
+        # per row).
+        changelist = super().get_changelist_instance(request)
+        Department.objects.attach_full_paths(changelist.result_list)
         return changelist
 
 

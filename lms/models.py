@@ -1,4 +1,4 @@
-"""Shared LMS entities: users, courses, enrollments and the subject tree."""
+"""Shared LMS entities: users, courses, enrollments, the subject and department trees."""
 
 import hmac
 import secrets
@@ -385,3 +385,108 @@ class ApiClient(models.Model):
         if not self.user.is_active:
             return "The account of this API key is inactive."
         return None
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def attach_full_paths(self, departments):
+        """Set ``full_path`` on each of ``departments`` with one query for all ancestors."""
+        departments = list(departments)
+        wanted = {pk for d in departments for pk in d.ancestor_ids}
+        names = dict(self.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+        for department in departments:
+            department._full_path = Department.PATH_SEPARATOR.join(
+                [names.get(pk, "?") for pk in department.ancestor_ids] + [department.name]
+            )
+        return departments
+
+    def with_descendants(self):
+        """These departments and every department below them, at any depth: one query
+        (``path LIKE '<path>%'`` for each, against the indexed ``path``)."""
+        from django.db.models import Exists, OuterRef
+        from django.db.models.lookups import StartsWith
+
+        above = self.filter(StartsWith(OuterRef("path"), models.F("path")))
+        return Department.objects.filter(Exists(above))
+
+
+class Department(models.Model):
+    """A node of the organisation's department tree (any depth), with a materialised path
+    kept as ``Subject``'s is: ``path`` lists the ids from the root down ("1/4/9/"), so a
+    department and everything below it is one indexed ``path LIKE '1/4/%'`` query.
+
+    ``members`` are the people who belong to it; ``administrators`` manage it and every
+    department below it: they review the attempts and results of the members of that
+    branch (``lms.access``), across courses.
+    """
+
+    PATH_SEPARATOR = " › "
+
+    name = models.CharField(max_length=120)
+    # An organisation's own code for the department (HR systems' ids); optional, unique when set.
+    code = models.CharField(max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialised path of ids ("1/4/9/"), maintained by save(); never edited by hand.
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Stable public identifier for integrations (the iSpring contract's ``departmentIds``).
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    members = models.ManyToManyField(User, blank=True, related_name="departments")
+    administrators = models.ManyToManyField(User, blank=True, related_name="managed_departments")
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="department_unique_name_per_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="department_unique_code"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="department_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.parent_id and self.pk and str(self.pk) in self.parent.path.split("/"):
+            raise ValueError(
+                f"{self.parent} is inside {self}: a department cannot move below itself."
+            )
+        old_path = self.path
+        super().save(*args, **kwargs)
+        new_path = f"{self.parent.path if self.parent_id else ''}{self.pk}/"
+        if new_path != old_path:
+            self.path, self.depth = new_path, new_path.count("/") - 1
+            Department.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            if old_path:
+                moved = []
+                for node in Department.objects.filter(path__startswith=old_path).exclude(
+                    pk=self.pk
+                ):
+                    node.path = self.path + node.path[len(old_path) :]
+                    node.depth = node.path.count("/") - 1
+                    moved.append(node)
+                Department.objects.bulk_update(moved, ["path", "depth"])
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to the parent, read from ``path`` without a query."""
+        return [int(part) for part in self.path.split("/")[:-2] if part]
+
+    def descendants(self):
+        """Every department below this one, at any depth, in tree order (one query)."""
+        return Department.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
+
+    @property
+    def full_path(self) -> str:
+        """ "Acme › Sales › North"; one query unless ``attach_full_paths`` set it."""
+        if not hasattr(self, "_full_path"):
+            Department.objects.attach_full_paths([self])
+        return self._full_path

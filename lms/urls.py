@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("attempts.web.urls")),
     path("admin/", admin.site.urls),
+    # iSpring's token path lies under /api/, whose catch-all answers 404: before it.
+    path("", include("attempts.api.ispring.urls")),
     path("api/", include("lms.api_urls")),
     # Contracts whose clients know a path of their own, outside /api/.
     path("", include("attempts.api.thoughtindustries.urls")),

@@ -20,7 +20,7 @@ from attempts.models import (
     UserAnswer,
 )
 from attempts.webhooks.models import DeliveryAttempt, Endpoint, Message
-from lms.models import ApiClient, Course, Enrollment, Subject, User
+from lms.models import ApiClient, Course, Department, Enrollment, Subject, User
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -48,6 +48,15 @@ def url(model, view, *args):
 
 def changelist_rows(response):
     return list(response.context["cl"].result_list)
+
+
+def _departments(member, administrator):
+    """Acme › Sales, with ``member`` in Sales and ``administrator`` managing Acme."""
+    acme = Department.objects.create(name="Acme", code="ACME")
+    sales = Department.objects.create(name="Sales", parent=acme)
+    sales.members.add(member)
+    acme.administrators.add(administrator)
+    return sales
 
 
 def one_of_each():
@@ -121,6 +130,7 @@ def one_of_each():
         Course: course,
         Enrollment: enrollment,
         Subject: leaf,
+        Department: _departments(alice, instructor),
         Exam: exam,
         Section: section,
         Question: question,

@@ -30,6 +30,7 @@ from attempts.web.forms import PagingForm
 from attempts.web.permissions import ReviewerRequiredMixin
 from attempts.web.rescore import rescore_banner
 from attempts.web.tables import AttemptTable
+from lms import access
 
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
 
@@ -77,7 +78,9 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
 
     def get_exam(self):
         if not hasattr(self, "exam"):
-            exams = Exam.objects.reviewable_by(self.request.user).select_related("course")
+            exams = Exam.objects.filter(
+                access.exams_with_attempts_reviewable_by(self.request.user)
+            ).select_related("course")
             self.exam = get_object_or_404(exams, pk=self.kwargs["exam_id"])
         return self.exam
 

@@ -28,6 +28,7 @@ from lms.demo.bulk import bulk_attempts, delete_exam_attempts
 from lms.demo.plan import (
     BASE,
     COURSES,
+    DEPARTMENT_ADMIN,
     EXAMS_CLOSE,
     EXAMS_OPEN,
     LEARNER_PASSWORD,
@@ -37,11 +38,12 @@ from lms.demo.plan import (
     EnrollmentPlan,
     build_plan,
     demo_uuid,
+    department_paths,
     subject_paths,
 )
 from lms.demo.play import DEFAULT_DEMO_ATTEMPTS, create_demo_attempts
 from lms.demo.simulation import ExamSim, Progress, load_exams
-from lms.models import Course, Enrollment, Subject, User
+from lms.models import Course, Department, Enrollment, Subject, User
 
 
 @dataclass
@@ -146,6 +148,7 @@ class DemoBuilder:
             self.questions()
             self.exams()
             self.learners()
+            self.departments()
             sims = load_exams(self.exams_by_title[p.title] for p in self.plan.exams)
             self.attempts(sims)
         if self.bulk_attempts:
@@ -404,6 +407,37 @@ class DemoBuilder:
         self.summary["enrollments"] = len(enrollment_rows)
         self.log(f"Learners: {len(plans)} (learner001 …) ({users})")
         self.log(f"Enrollments: {len(enrollment_rows)} ({enrollments})")
+
+    def departments(self) -> None:
+        """The demo organisation (three levels), every demo learner in one of its leaves
+        (round robin), and ``deptadmin`` managing one branch. Memberships are rewritten
+        set-based on every run: one DELETE and one INSERT."""
+        by_path: dict[tuple[str, ...], Department] = {}
+        for path in department_paths():  # parents first: save() builds the child's path
+            department, _ = Department.objects.get_or_create(
+                parent=by_path.get(path[:-1]), name=path[-1]
+            )
+            by_path[path] = department
+        leaves = [d for path, d in by_path.items() if len(path) == 3]
+        learners = list(
+            User.objects.filter(username__startswith=LEARNER_PREFIX)
+            .order_by("username")
+            .values_list("pk", flat=True)
+        )
+        Membership = Department.members.through
+        Membership.objects.filter(department__in=list(by_path.values())).delete()
+        Membership.objects.bulk_create(
+            Membership(department_id=leaves[n % len(leaves)].pk, user_id=user_id)
+            for n, user_id in enumerate(learners)
+        )
+        managed = by_path[tuple(DEPARTMENT_ADMIN["manages"])]
+        managed.administrators.set([self.users_by_name[DEPARTMENT_ADMIN["username"]]])
+        self.summary["departments"] = len(by_path)
+        self.log(
+            f"Departments: {len(by_path)} in a 3-level tree ({managed.full_path} …), "
+            f"{len(learners)} learners in its leaves; {DEPARTMENT_ADMIN['username']} manages "
+            f"{managed.full_path}"
+        )
 
     def attempts(self, sims: list[ExamSim]) -> None:
         names = ["learner"] + [p.username for p in self.plan.learners[:SERVICE_LEARNERS]]

@@ -84,6 +84,23 @@ COURSES = tuple(CoursePlan(**course) for course in _CAST["courses"])
 SUBJECT_TREE: dict[str, dict[str, list[str]]] = load("subjects")
 
 
+# Root › branch › leaves: the demo organisation. Every demo learner belongs to one leaf;
+# ``DEPARTMENT_ADMIN`` manages the branch at the path it names.
+DEPARTMENT_TREE: dict[str, dict[str, list[str]]] = _CAST["departments"]
+DEPARTMENT_ADMIN: dict = _CAST["department_admin"]
+
+
+def department_paths() -> list[tuple[str, ...]]:
+    """Every department as its path of names, parents before children."""
+    paths = []
+    for root, branches in DEPARTMENT_TREE.items():
+        paths.append((root,))
+        for branch, leaves in branches.items():
+            paths.append((root, branch))
+            paths.extend((root, branch, leaf) for leaf in leaves)
+    return paths
+
+
 def subject_paths() -> list[tuple[str, ...]]:
     """Every node as its path of names, parents before children."""
     paths = []

@@ -541,6 +541,8 @@ def test_a_wrong_password_is_a_documented_401(api_data, keep_test_connection):
 
 # The contracts the schema documents: their tag, and a path each of their operations has.
 CONTRACTS = {
+    # Declared first: its urls come before /api/'s catch-all (lms.urls).
+    "iSpring Learn API": ("/api/v3/token", "/learners/"),
     "Testpress admin API": ("/api/v2.5/", "/api/v3/"),
     "Assessments and submissions API": ("/api/v1/",),
     "Thought Industries API": ("/incoming/v2/",),

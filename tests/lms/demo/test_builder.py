@@ -54,7 +54,7 @@ def test_counts_match_the_plan_computed_by_hand():
     # Choices: per leaf 3×4 + 2×4 + 2×2 = 24, so 13 × 24 + (4 + 4 + 2) = 322.
     # Placements: 3×7 (mock) + 6+4+4 (JEE) + 10+10 (quiz) + 10+6 (midterm) = 71.
     assert row_counts() | {"Enrollment": 0} == {
-        "User": 4 + 20,
+        "User": 5 + 20,  # admin, two instructors, learner, deptadmin; 20 learners
         "Course": 3,
         "Enrollment": 0,  # drawn at random: checked against the plan below
         "Subject": 3 + 6 + 13,
@@ -277,3 +277,33 @@ def test_reseeding_replaces_the_attempts_that_no_longer_fit_the_exams():
     demo = Attempt.objects.filter(institute_attempt_id__lt=BULK_MARKER)
     assert demo.filter(institute_attempt_id__gte=DEMO_MARKER).count() == 8
     assert Attempt.objects.filter(institute_attempt_id__gte=BULK_MARKER).count() == 20
+
+
+def test_departments_and_the_department_administrator():
+    from lms import access
+    from lms.models import Department
+
+    out = seed_content()
+    assert "deptadmin / deptadmin" in out
+    assert Department.objects.filter(depth=2).count() == 4
+    assert Department.objects.count() == 7
+    learners = User.objects.filter(username__startswith="learner")
+    # Every demo learner is in exactly one leaf.
+    members = Department.members.through.objects.filter(user__in=learners)
+    assert members.count() == learners.count()
+    assert set(members.values_list("department__depth", flat=True)) == {2}
+    boss = User.objects.get(username="deptadmin")
+    assert boss.check_password("deptadmin")
+    [managed] = boss.managed_departments.all()
+    assert managed.full_path == "Northwind › Sales"
+    branch = {d.pk for d in Department.objects.filter(path__startswith=managed.path)}
+    in_branch = set(
+        Department.members.through.objects.filter(department__in=branch).values_list(
+            "user_id", flat=True
+        )
+    )
+    reviewed = set(User.objects.reviewable_by(boss).values_list("pk", flat=True))
+    assert reviewed == in_branch
+    assert in_branch
+    assert set(Attempt.objects.reviewable_by(boss).values_list("user_id", flat=True)) <= in_branch
+    assert access.is_reviewer(boss)
