@@ -3,9 +3,7 @@
 Run on a large data set, e.g.:
 
     DEBUG=1 .venv/bin/python manage.py seed_demo --learners 20000 --attempts 100000
-    DEBUG=1 .venv/bin/python -P bench/api_module_results.py --repeat 20
-
-(``-P``: bench/statistics.py would otherwise shadow the standard library's ``statistics``.)
+    DEBUG=1 .venv/bin/python bench/api_module_results.py --repeat 20
 
 On PostgreSQL with 5,000 learners, 10,594 enrolments and 64,296 attempts (1000-row pages,
 4 queries each): first page 159 ms vs 101 ms of SQL (1.57x), next page by token 1.52x,

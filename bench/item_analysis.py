@@ -5,7 +5,7 @@ PostgreSQL only (the builder writes with set-based SQL). Use a database of your 
     createdb -h 127.0.0.1 -U postgres lms_statistics
     export DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_statistics
     .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo
-    .venv/bin/python bench/statistics.py --sizes 1000 10000 100000 --repeat 5
+    .venv/bin/python bench/item_analysis.py --sizes 1000 10000 100000 --repeat 5
 
 For each size it copies the demo's first exam (its sections and questions) into a new exam
 "Statistics bench N" (once; a re-run reuses it) and writes N completed attempts in a few
@@ -35,9 +35,7 @@ range); the cold computation with the answer rows the two grouped queries join (
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path, and its name would shadow the
-# standard library's ``statistics``: put the project root there instead.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import os  # noqa: E402
