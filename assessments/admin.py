@@ -18,6 +18,7 @@ from assessments.html import html_excerpt
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from assessments.services import (
     CHOICE_KEY_FIELDS,
+    EXAM_MARKING_FIELDS,
     EXAM_QUESTION_MARKING_FIELDS,
     QUESTION_KEY_FIELDS,
     exams_marking_changed,
@@ -150,7 +151,10 @@ class ExamAdmin(admin.ModelAdmin):
             exams_marking_changing(exam_ids=[form.instance.pk])
         super().save_related(request, form, formsets, change)
         placements = [f for f in formsets if f.model is ExamQuestion]
-        if change and any(changed_marking(f, EXAM_QUESTION_MARKING_FIELDS) for f in placements):
+        if change and (
+            EXAM_MARKING_FIELDS & set(form.changed_data)
+            or any(changed_marking(f, EXAM_QUESTION_MARKING_FIELDS) for f in placements)
+        ):
             exams_marking_changed(exam_ids=[form.instance.pk], now=timezone.now())
 
     def get_urls(self):

@@ -17,6 +17,8 @@ EXAM_QUESTION_MARKING_FIELDS = frozenset(
     {"marks", "negative_marks", "partial_marks", "is_bonus", "question", "exam"}
 )
 QUESTION_KEY_FIELDS = frozenset({"type", "numeric_answer", "numeric_tolerance", "accepted_answers"})
+# On the exam itself: the pass mark decides every stored ``passed``.
+EXAM_MARKING_FIELDS = frozenset({"pass_percentage"})
 CHOICE_KEY_FIELDS = frozenset({"is_correct", "question"})
 
 

@@ -63,6 +63,34 @@ def exam_question_form(eq, **changes):
     return {**data, **changes}
 
 
+def rendered_form_data(response) -> dict:
+    """The POST a browser would send from an admin change form as rendered: the main form's
+    and every inline form's initial values, with the inlines' management forms."""
+
+    def values(form) -> dict:
+        data = {}
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            key = form.add_prefix(name)
+            if value is True:
+                data[key] = "on"
+            elif isinstance(value, list | tuple):
+                data[key] = [str(item) for item in value]
+            else:
+                data[key] = str(field.prepare_value(value))
+        return data
+
+    data = values(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(values(formset.management_form))
+        for form in formset.forms:
+            data.update(values(form))
+    return data
+
+
 class TestAttemptsAreReadOnly:
     def test_a_post_that_tries_to_change_the_state_changes_nothing(self, admin_client, kit):
         attempt = kit.start()
@@ -182,6 +210,25 @@ class TestMarkingChangesFlagTheExam:
         )
         kit.exam.refresh_from_db()
         assert kit.exam.marking_changed_at is not None
+
+    @pytest.mark.parametrize(
+        ("field", "value", "flagged"),
+        [("pass_percentage", "60", True), ("title", "Renamed", False)],
+    )
+    def test_the_pass_mark_flags_the_exam_other_exam_fields_do_not(
+        self, admin_client, kit, field, value, flagged
+    ):
+        finished(kit)
+        page = admin_client.get(url(Exam, "change", kit.exam.pk))
+        data = rendered_form_data(page)
+        data[field] = value
+
+        response = admin_client.post(url(Exam, "change", kit.exam.pk), data)
+
+        assert response.status_code == 302, response.context["errors"]
+        kit.exam.refresh_from_db()
+        assert getattr(kit.exam, field) is not None
+        assert (kit.exam.marking_changed_at is not None) is flagged
 
     def test_changing_a_choice_key_flags_every_exam_placing_the_question(self, admin_client, kit):
         choice = kit.choices["single"][1]
