@@ -1731,6 +1731,7 @@ def attempts_import_offline(
     every error. Otherwise each row becomes a finished attempt (the learner's next number)
     with one answer row per question and an ``imported`` event whose details say
     ``{"source": "offline"}`` (the webhooks send ``dataSource: "offline"``). Admins only.
+    ``progress(1)`` is called after each row is checked (a progress bar's ``update``).
 
     Queries: users, exams, enrolments and attempt numbers one each, the marking 2 per distinct
     exam, then the inserts in batches (attempts, answers, chosen choices, events) and the
@@ -1785,7 +1786,7 @@ def attempts_import_offline(
             if not wrong:
                 sheets.append(_OfflineSheet(line, user, exam, started_at, completed_at, responses))
         if progress is not None:
-            progress(index + 1)
+            progress(1)
     if errors or not sheets:
         return ImportReport(rows=len(rows), imported=0, errors=errors)
     _store_offline(sheets, markings, actor=actor, now=now)

@@ -161,3 +161,35 @@ def test_the_webhook_payload_of_an_imported_attempt_says_offline(kit):
     assert status["dataSource"] == "offline"
     assert status["scoreRaw"] == 13.0
     assert status["completedDateTime"] == "2026-09-30T09:40:00"
+
+
+def test_the_command_imports_a_good_file(kit, tmp_path):
+    StaffFactory(username="boss")
+    path = tmp_path / "paper.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + sheet(kit, ("ada", GOOD)).encode())  # Excel's BOM
+    out = io.StringIO()
+    call_command(
+        "import_offline_attempts", str(path), "--as", "boss", stdout=out, stderr=io.StringIO()
+    )
+    assert out.getvalue().strip() == "Imported 1 attempt(s)."
+    assert Attempt.objects.get().score == Decimal("13")
+
+
+def test_the_command_reports_the_refused_rows_and_imports_nothing(kit, tmp_path):
+    StaffFactory(username="boss")
+    path = tmp_path / "paper.csv"
+    path.write_text(sheet(kit, ("ada", GOOD), ("ada", ["", "", "", "x"])))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"Nothing imported: 1 error\(s\) in 2 row\(s\)\."):
+        call_command(
+            "import_offline_attempts", str(path), "--as", "boss", "--no-progress", stderr=err
+        )
+    assert err.getvalue().strip() == "line 3, column q4: “x” is not a number."
+    assert not Attempt.objects.exists()
+
+
+def test_the_command_refuses_a_non_admin(kit, tmp_path):
+    path = tmp_path / "paper.csv"
+    path.write_text(sheet(kit, ("ada", GOOD)))
+    with pytest.raises(CommandError, match="Only administrators"):
+        call_command("import_offline_attempts", str(path), "--as", "teacher", stderr=io.StringIO())
