@@ -193,3 +193,49 @@ def test_the_command_refuses_a_non_admin(kit, tmp_path):
     path.write_text(sheet(kit, ("ada", GOOD)))
     with pytest.raises(CommandError, match="Only administrators"):
         call_command("import_offline_attempts", str(path), "--as", "teacher", stderr=io.StringIO())
+
+
+UPLOAD = "admin:attempts_attempt_import_offline"
+
+
+def test_the_admin_upload_imports_a_good_file(admin_client, kit):
+    changelist = admin_client.get(reverse("admin:attempts_attempt_changelist"))
+    assert reverse(UPLOAD) in changelist.content.decode()  # the link on the list
+    file = io.BytesIO(sheet(kit, ("ada", GOOD)).encode())
+    file.name = "paper.csv"
+    response = admin_client.post(reverse(UPLOAD), {"file": file}, follow=True)
+    assert response.redirect_chain == [(reverse("admin:attempts_attempt_changelist"), 302)]
+    assert "Imported 1 attempt(s) taken on paper." in response.content.decode()
+    assert Attempt.objects.get().score == Decimal("13")
+
+
+def test_the_admin_upload_shows_the_report_and_imports_nothing(admin_client, kit):
+    file = io.BytesIO(sheet(kit, ("ada", GOOD), ("ada", ["Z"])).encode())
+    file.name = "paper.csv"
+    response = admin_client.post(reverse(UPLOAD), {"file": file})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [str(e) for e in report.errors] == ["line 3, column q1: Choose among A, B, C, D."]
+    html = response.content.decode()
+    assert "Nothing was imported: 1 error in 2 rows." in html
+    assert "<td>3</td><td>q1</td><td>Choose among A, B, C, D.</td>" in html
+    assert not Attempt.objects.exists()
+
+
+def test_the_admin_upload_refuses_a_file_that_is_not_utf8(admin_client, kit):
+    file = io.BytesIO("username\nzoë\n".encode("latin-1"))
+    file.name = "paper.csv"
+    response = admin_client.post(reverse(UPLOAD), {"file": file})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "file": ["The file is not UTF-8 text (save it as “CSV UTF-8”)."]
+    }
+
+
+def test_the_admin_upload_is_for_admins_only(client, kit):
+    kit.instructor.is_staff = True
+    kit.instructor.save(update_fields=["is_staff"])
+    client.force_login(kit.instructor)
+    assert client.get(reverse(UPLOAD)).status_code == 403
+    changelist = client.get(reverse("admin:attempts_attempt_changelist"))
+    assert reverse(UPLOAD) not in changelist.content.decode()
