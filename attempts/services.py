@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least
@@ -1637,6 +1639,8 @@ __all__ = [
 
 OFFLINE_COLUMNS = ("username", "exam", "started_at", "completed_at")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+OFFLINE_NUMBER = DecimalValidator(max_digits=18, decimal_places=6)  # UserAnswer's column
+OFFLINE_TEXT_MAX = 50_000  # as the submissions API takes an essay
 
 
 @dataclass(frozen=True, slots=True)
@@ -1698,8 +1702,14 @@ def _offline_response(question: Question, text: str) -> Response:
             raise ValueError(f"“{text}” is not a number.") from None
         if not number.is_finite():
             raise ValueError(f"“{text}” is not a number.")
+        try:  # what the answer's column stores: 12 digits before the point, 6 after
+            OFFLINE_NUMBER(number)
+        except ValidationError:
+            raise ValueError(f"“{text}” has too many digits (12 and 6 decimals).") from None
         return Response(number=number)
     if question.type in (kind.SHORT_TEXT, kind.ESSAY):
+        if len(text) > OFFLINE_TEXT_MAX:
+            raise ValueError(f"The answer is longer than {OFFLINE_TEXT_MAX:,} characters.")
         return Response(text=text)
     return Response(chosen=frozenset(_letters(text)))
 

@@ -113,6 +113,10 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(kit):
         ({"completed_at": "2026-12-30T08:00:00+00:00"}, "completed_at", "in the future"),
         ({"q1": "AB"}, "q1", "Choose one option only."),
         ({"q1": "7"}, "q1", "is not a choice letter"),
+        ({"q4": "1e20"}, "q4", "too many digits"),
+        ({"q4": "NaN"}, "q4", "is not a number"),
+        ({"q6": "x" * 50_001}, "q6", "longer than 50,000 characters"),
+        ({"q7": "A"}, "q7", "The exam has 6 questions."),
     ],
 )
 def test_each_refusal_names_its_column(kit, cells, column, message):
