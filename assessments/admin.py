@@ -133,7 +133,7 @@ class ExamAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "course")
     list_select_related = ("course",)
-    search_fields = ("title",)
+    search_fields = ("title", "external_id")
     autocomplete_fields = ("course",)
     readonly_fields = ("uuid", "created_at", "marking_changed_at")
     actions = ("rescore",)

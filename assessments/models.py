@@ -72,6 +72,8 @@ class Exam(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="exams")
     title = models.CharField(max_length=200, validators=[MinLengthValidator(3)])
+    # The exam's id in another system: the webhooks send it as ``item.externalId``.
+    external_id = models.CharField(max_length=200, blank=True, db_index=True)
     description = models.TextField(blank=True)
     # None means untimed: attempts get no deadline and report no remaining time.
     duration = models.DurationField(null=True, blank=True)

@@ -10,14 +10,18 @@ courses rather than attempts, exact search on the learner, and every column eith
 on the row or loaded by ``list_select_related``.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from assessments.html import html_excerpt
 from assessments.models import Exam
-from attempts import services
+from attempts import offline, services
 from attempts.admin_filters import DateRangeFilter
 from attempts.errors import AttemptError
 from attempts.models import (
@@ -29,6 +33,7 @@ from attempts.models import (
     Regrade,
     UserAnswer,
 )
+from attempts.offline import read_rows
 from lms import access
 from lms.models import User
 
@@ -116,8 +121,29 @@ class UserAnswerInline(admin.TabularInline):
         )
 
 
+# Some 20,000 rows of a 30-question exam: more is several files (one transaction each).
+OFFLINE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+
+class OfflineImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="username, exam, started_at, completed_at, then q1, q2… (see below).",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > OFFLINE_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB: split it.")
+        try:
+            return read_rows(upload.read())
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/attempts/attempt/change_list.html"
     list_display = (
         "id",
         "user",
@@ -180,6 +206,45 @@ class AttemptAdmin(ReadOnlyAdmin):
         ),
     )
     inlines = [UserAnswerInline, AttemptEventInline]
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.import_offline_view)
+        return [
+            path("import-offline/", upload, name="attempts_attempt_import_offline"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_import": access.is_admin(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def import_offline_view(self, request):
+        """Upload a CSV of results taken on paper (``attempts.offline``): imported whole, or
+        nothing and the refused rows listed. Admins only."""
+        if not access.is_admin(request.user):
+            raise PermissionDenied
+        report = None
+        form = OfflineImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            report = services.attempts_import_offline(
+                rows=form.cleaned_data["file"], actor=request.user
+            )
+            if not report.errors:
+                self.message_user(
+                    request,
+                    f"Imported {report.imported} attempt(s) taken on paper.",
+                    messages.SUCCESS if report.imported else messages.WARNING,
+                )
+                return HttpResponseRedirect(reverse("admin:attempts_attempt_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import results taken on paper",
+            "form": form,
+            "report": report,
+            "format": offline.__doc__,
+        }
+        return TemplateResponse(request, "admin/attempts/attempt/import_offline.html", context)
 
     @admin.action(description="Finalize selected running attempts now")
     def finalize_now(self, request, queryset):

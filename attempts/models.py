@@ -360,8 +360,12 @@ class AttemptEvent(models.Model):
         REGRADED = "regraded", "Regraded"  # rescored by a regrade (details: its id)
         REGRADE_UNDONE = "regrade_undone", "Regrade undone"  # results put back as before
         EXTENDED = "extended", "Deadline extended"  # an instructor gave a running attempt time
-        IMPORTED = "imported", "Imported"  # written finished, in bulk (seed_demo --attempts)
+        # Written finished, in bulk: seed_demo --attempts, or results taken on paper
+        # (attempts_import_offline; details {"source": OFFLINE_SOURCE}).
+        IMPORTED = "imported", "Imported"
         FORGIVEN = "forgiven", "Forgiven"  # by a reviewer: no longer counts against the limit
+
+    OFFLINE_SOURCE = "offline"
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -16,16 +16,21 @@ Invariants the services keep:
   same transaction (``record``/``score_attempts``). No signals; nothing else writes them.
 """
 
+import contextlib
+import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
 from assessments.services import (
@@ -74,7 +79,7 @@ from attempts.scoring import (
     summarise,
 )
 from lms import access
-from lms.models import Enrollment
+from lms.models import Enrollment, User
 
 # Defined beside the model (its time taken is capped by it); re-exported for the callers here.
 DEADLINE_GRACE = models_grace
@@ -1628,3 +1633,333 @@ __all__ = [
     "refresh_rank_population",
     "score_attempts",
 ]
+
+
+# -------------------------------------------------------------- results taken on paper
+
+OFFLINE_COLUMNS = ("username", "exam", "started_at", "completed_at")
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+OFFLINE_NUMBER = DecimalValidator(max_digits=18, decimal_places=6)  # UserAnswer's column
+OFFLINE_TEXT_MAX = 50_000  # as the submissions API takes an essay
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one row was refused: ``line`` of the file (the header is line 1) and ``column``."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """``imported`` attempts, or none and the ``errors`` of every refused row."""
+
+    rows: int
+    imported: int
+    errors: list[RowError]
+
+
+@dataclass(frozen=True, slots=True)
+class _OfflineSheet:
+    line: int
+    user: object
+    exam: Exam
+    started_at: datetime
+    completed_at: datetime
+    responses: dict[int, Response]
+
+
+def _offline_moment(text: str) -> datetime | None:
+    """ISO 8601; without an offset the time is in the site's zone (``TIME_ZONE``)."""
+    try:
+        moment = parse_datetime(text.strip())
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _offline_response(question: Question, text: str) -> Response:
+    """One cell as a response (blank: unanswered); ``ValueError`` says what is wrong.
+
+    Choice questions: the letters of the chosen options in their order (A the first), e.g.
+    ``B``, or ``A,C`` (``AC``) for multiple choice; numeric: a number (``9.8``, ``-3``); short
+    text and essays: the text itself."""
+    text = text.strip()
+    if not text:
+        return Response()
+    kind = Question.Type
+    if question.type == kind.NUMERIC:
+        try:
+            number = Decimal(text.replace(" ", ""))
+        except ArithmeticError:
+            raise ValueError(f"“{text}” is not a number.") from None
+        if not number.is_finite():
+            raise ValueError(f"“{text}” is not a number.")
+        try:  # what the answer's column stores: 12 digits before the point, 6 after
+            OFFLINE_NUMBER(number)
+        except ValidationError:
+            raise ValueError(f"“{text}” has too many digits (12 and 6 decimals).") from None
+        return Response(number=number)
+    if question.type in (kind.SHORT_TEXT, kind.ESSAY):
+        if len(text) > OFFLINE_TEXT_MAX:
+            raise ValueError(f"The answer is longer than {OFFLINE_TEXT_MAX:,} characters.")
+        return Response(text=text)
+    return Response(chosen=frozenset(_letters(text)))
+
+
+def _letters(text: str) -> list[int]:
+    """Positions (0 for A) of the letters of ``text``, separators ``,`` ``;`` and spaces."""
+    letters = [c for c in text.upper() if c not in ",; "]
+    wrong = [c for c in letters if c not in LETTERS]
+    if wrong:
+        raise ValueError(f"“{text}” is not a choice letter (A, B, C…).")
+    return [LETTERS.index(c) for c in letters]
+
+
+@transaction.atomic
+def attempts_import_offline(
+    *,
+    rows: Sequence[Mapping[str, str]],
+    actor,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Store results taken on paper as finished attempts, scored like a submitted sheet.
+
+    ``rows`` are a CSV file's rows (``csv.DictReader``): ``username``, ``exam`` (its uuid),
+    ``started_at`` and ``completed_at`` (ISO 8601), then ``q1``, ``q2``… the answer to the
+    exam's question at that position (see ``_offline_response``); the file's line numbers
+    (header line 1) name the refused rows. Each learner must be enrolled in the exam's course.
+    Every row is checked first; when any is refused nothing is stored and the report lists
+    every error. Otherwise each row becomes a finished attempt (the learner's next number)
+    with one answer row per question and an ``imported`` event whose details say
+    ``{"source": "offline"}`` (the webhooks send ``dataSource: "offline"``). Admins only.
+    ``progress(1)`` is called after each row is checked (a progress bar's ``update``).
+
+    Queries: users, exams, enrolments and attempt numbers one each, the marking 2 per distinct
+    exam, then the inserts in batches (attempts, answers, chosen choices, events) and the
+    rank population per exam.
+    """
+    if not access.is_admin(actor):
+        raise NotAllowedError("Only administrators import offline results.")
+    now = _now(now)
+    rows = list(rows)
+    errors: list[RowError] = []
+    if rows:
+        header = list(rows[0].keys())
+        errors += [
+            RowError(1, name, "This column is missing.")
+            for name in OFFLINE_COLUMNS
+            if name not in header
+        ]
+        errors += [
+            RowError(1, str(name), "Unknown column: expected q1, q2…")
+            for name in header
+            if name not in OFFLINE_COLUMNS and not re.fullmatch(r"q[1-9][0-9]*", name or "")
+        ]
+        if errors:
+            return ImportReport(rows=len(rows), imported=0, errors=errors)
+    # 1: the learners, 2: the exams (their marking below, per exam)
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in={(r["username"] or "").strip() for r in rows})
+    }
+    exam_ids = set()
+    for r in rows:
+        with contextlib.suppress(ValueError):
+            exam_ids.add(uuid.UUID((r["exam"] or "").strip()))
+    exams = {e.uuid: e for e in Exam.objects.filter(uuid__in=exam_ids).select_related("course")}
+    # 3: who is enrolled where
+    enrolled = set(
+        Enrollment.objects.filter(
+            user__in=list(users.values()), course_id__in={e.course_id for e in exams.values()}
+        ).values_list("user_id", "course_id")
+    )
+    markings = {e.pk: exam_marking(e.pk) for e in exams.values()}
+    sheets: list[_OfflineSheet] = []
+    for index, row in enumerate(rows):
+        line = index + 2
+        found = _offline_row(row, line, users=users, exams=exams, enrolled=enrolled, now=now)
+        if isinstance(found, RowError):
+            errors.append(found)
+        else:
+            user, exam, started_at, completed_at = found
+            responses, wrong = _offline_answers(row, line, markings[exam.pk])
+            errors += wrong
+            if not wrong:
+                sheets.append(_OfflineSheet(line, user, exam, started_at, completed_at, responses))
+        if progress is not None:
+            progress(1)
+    if errors or not sheets:
+        return ImportReport(rows=len(rows), imported=0, errors=errors)
+    _store_offline(sheets, markings, actor=actor, now=now)
+    return ImportReport(rows=len(rows), imported=len(sheets), errors=[])
+
+
+def _offline_row(row, line, *, users, exams, enrolled, now):
+    """(user, exam, started_at, completed_at) of a row, or the first error of those cells."""
+    username = (row["username"] or "").strip()
+    user = users.get(username)
+    if user is None:
+        return RowError(line, "username", f"No user “{username}”.")
+    text = (row["exam"] or "").strip()
+    try:
+        exam = exams.get(uuid.UUID(text))
+    except ValueError:
+        return RowError(line, "exam", f"“{text}” is not an exam id (a uuid).")
+    if exam is None:
+        return RowError(line, "exam", f"No exam “{text}”.")
+    if (user.pk, exam.course_id) not in enrolled:
+        return RowError(line, "username", f"“{username}” is not enrolled in “{exam.course}”.")
+    moments = []
+    for column in ("started_at", "completed_at"):
+        moment = _offline_moment(row[column] or "")
+        if moment is None:
+            return RowError(line, column, "Not a date and time (2026-10-01T09:00:00+00:00).")
+        if moment > now:
+            return RowError(line, column, "This moment is in the future.")
+        moments.append(moment)
+    if moments[1] < moments[0]:
+        return RowError(line, "completed_at", "The attempt ends before it starts.")
+    return user, exam, *moments
+
+
+def _offline_answers(row, line, marking: ExamMarking):
+    """({exam_question_id: Response}, errors) of a row's q1, q2… cells."""
+    responses: dict[int, Response] = {}
+    errors: list[RowError] = []
+    count = len(marking.placements)
+    for column, text in row.items():
+        if column is None:  # csv.DictReader's key of the cells beyond the header
+            errors.append(RowError(line, "-", "This row has more cells than the header."))
+            continue
+        if column in OFFLINE_COLUMNS or not (text or "").strip():
+            continue
+        position = int(column[1:])
+        if position > count:
+            errors.append(RowError(line, column, f"The exam has {count} questions."))
+            continue
+        placement = marking.placements[position - 1]
+        question = placement.question
+        try:
+            response = _offline_response(question, text)
+        except ValueError as error:
+            errors.append(RowError(line, column, str(error)))
+            continue
+        if response.chosen:
+            options = list(marking.choices.get(question.pk, {}))
+            if max(response.chosen) >= len(options):
+                letters = LETTERS[: len(options)]
+                errors.append(RowError(line, column, f"Choose among {', '.join(letters)}."))
+                continue
+            if len(response.chosen) > 1 and question.type != Question.Type.MULTIPLE:
+                errors.append(RowError(line, column, "Choose one option only."))
+                continue
+            response = Response(chosen=frozenset(options[i] for i in response.chosen))
+        responses[placement.pk] = response
+    return responses, errors
+
+
+def _store_offline(sheets: list[_OfflineSheet], markings, *, actor, now: datetime) -> None:
+    """Insert the attempts, their answers and events in batches (no query per row)."""
+    last = dict.fromkeys(((s.user.pk, s.exam.pk) for s in sheets), 0)
+    numbers = (
+        Attempt.objects.filter(user_id__in={u for u, _ in last}, exam_id__in={e for _, e in last})
+        .values("user_id", "exam_id")
+        .annotate(last=Max("attempt_number"))
+        .values_list("user_id", "exam_id", "last")
+    )
+    for user_id, exam_id, number in numbers:
+        if (user_id, exam_id) in last:
+            last[user_id, exam_id] = number
+    attempts, marked_of = [], []
+    for sheet in sorted(sheets, key=lambda s: (s.started_at, s.line)):
+        exam, marking = sheet.exam, markings[sheet.exam.pk]
+        marked = {
+            pk: score_answer(rule, sheet.responses.get(pk)) for pk, rule in marking.rules.items()
+        }
+        total = summarise(
+            ((marking.rules[pk], result) for pk, result in marked.items()), exam.pass_percentage
+        )
+        last[sheet.user.pk, exam.pk] += 1
+        attempts.append(
+            Attempt(
+                user=sheet.user,
+                exam=exam,
+                attempt_number=last[sheet.user.pk, exam.pk],
+                state=Attempt.State.PENDING_EVALUATION
+                if total.pending
+                else Attempt.State.COMPLETED,
+                started_at=sheet.started_at,
+                last_started_at=sheet.started_at,
+                completed_at=sheet.completed_at,
+                last_answer_at=sheet.completed_at if sheet.responses else None,
+                total_questions=total.total,
+                correct_count=total.correct,
+                incorrect_count=total.incorrect,
+                partial_count=total.partial,
+                unanswered_count=total.unanswered,
+                pending_count=total.pending,
+                score=total.score,
+                max_score=total.max_score,
+                percentage=total.percentage,
+                original_percentage=total.percentage,
+                passed=None if total.pending else total.passed,
+            )
+        )
+        marked_of.append((sheet, marked))
+    Attempt.objects.bulk_create(attempts, batch_size=500)
+    answers, links = [], []
+    for attempt, (sheet, marked) in zip(attempts, marked_of, strict=True):
+        for pk in markings[sheet.exam.pk].rules:
+            response = sheet.responses.get(pk)
+            answers.append(
+                UserAnswer(
+                    attempt_id=attempt.pk,
+                    exam_question_id=pk,
+                    text_response=response.text if response else "",
+                    numeric_response=response.number if response else None,
+                    result=marked[pk].outcome,
+                    marks_awarded=marked[pk].marks,
+                    created_at=sheet.completed_at,
+                    updated_at=sheet.completed_at,
+                )
+            )
+    UserAnswer.objects.bulk_create(answers, batch_size=500)
+    through = UserAnswer.selected_choices.through
+    chosen = {(a.attempt_id, a.exam_question_id): a.pk for a in answers}
+    for attempt, (sheet, _) in zip(attempts, marked_of, strict=True):
+        for pk, response in sheet.responses.items():
+            links += [
+                through(useranswer_id=chosen[attempt.pk, pk], answerchoice_id=choice_id)
+                for choice_id in sorted(response.chosen)
+            ]
+    through.objects.bulk_create(links, batch_size=500)
+    AttemptEvent.objects.bulk_create(
+        [
+            event(
+                attempt.pk,
+                Kind.IMPORTED,
+                before=(None, None),
+                after=(attempt.state, attempt.score),
+                now=now,
+                actor=actor,
+                source=AttemptEvent.OFFLINE_SOURCE,
+                answers=len(sheet.responses),
+            )
+            for attempt, (sheet, _) in zip(attempts, marked_of, strict=True)
+        ],
+        batch_size=500,
+    )
+    for exam_id in sorted({a.exam_id for a in attempts}):
+        exam = next(a.exam for a in attempts if a.exam_id == exam_id)
+        refresh_rank_population(
+            exam=exam, user_ids=sorted({a.user_id for a in attempts if a.exam_id == exam_id})
+        )

@@ -60,7 +60,7 @@ class UserAdmin(DjangoUserAdmin):
 class CourseAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "status", "created_at")
     list_filter = ("status",)
-    search_fields = ("title", "slug")
+    search_fields = ("title", "slug", "external_id")
     prepopulated_fields = {"slug": ("title",)}
     # Autocomplete, not filter_horizontal: that widget would load every user into the page.
     autocomplete_fields = ("instructors",)

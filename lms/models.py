@@ -156,6 +156,9 @@ class Course(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
+    # The course's id in another system (an HR or training catalogue): the webhooks send it
+    # as ``activity.externalId``. Optional, not unique (two catalogues may share one).
+    external_id = models.CharField(max_length=200, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # Instructors review attempts of this course's exams and evaluate its essays; the
     # visibility rules of every list (API, pages, admin) go through this relation.

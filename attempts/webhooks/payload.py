@@ -26,6 +26,10 @@ Results: correct ``correct``; incorrect ``incorrect``; partly correct ``incorrec
 "real" would need the number, which ``weighting`` and the score already carry); unanswered and
 awaiting marks ``neutral``.
 
+External ids: ``activity.externalId`` is the course's ``external_id``, ``item.externalId`` the
+exam's, each null when blank. ``dataSource`` is ``offline`` for an attempt imported from paper
+(an ``imported`` event whose details say ``{"source": "offline"}``), ``online`` otherwise.
+
 Scores: ``scoreRaw`` is the sum of marks awarded and can be negative under negative marking;
 ``scoreMinimum`` is the lowest score the exam allows (minus the sum of every non-bonus
 question's negative marks, 0 without negative marking); ``scoreMaximum`` the sum of marks;
@@ -174,13 +178,13 @@ def attempt_status(
             "id": str(course.uuid),
             "title": course.title,
             "type": "course",
-            "externalId": course.slug,
+            "externalId": course.external_id or None,
         },
         "item": {
             "id": str(exam.uuid),
             "title": exam.title,
             "type": "assessment",
-            "externalId": None,
+            "externalId": exam.external_id or None,
         },
         "attemptId": str(attempt.uuid),
         "attemptNumber": attempt.attempt_number,

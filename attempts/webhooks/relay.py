@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, ExamQuestion
@@ -41,10 +41,17 @@ EVENT_TYPE_OF_KIND = {
 }
 
 
-def load_statuses(attempt_ids, *, offline_ids=frozenset()) -> dict[int, dict]:
+def load_statuses(attempt_ids) -> dict[int, dict]:
     """AttemptStatus objects of ``attempt_ids``, in five queries whatever their number."""
-    # 1: the attempts with their learner, exam and course
-    attempts = Attempt.objects.filter(pk__in=attempt_ids).select_related("user", "exam__course")
+    # 1: the attempts with their learner, exam and course, and whether one came from paper
+    offline = AttemptEvent.objects.filter(
+        attempt_id=OuterRef("pk"), kind=Kind.IMPORTED, details__source=AttemptEvent.OFFLINE_SOURCE
+    )
+    attempts = (
+        Attempt.objects.filter(pk__in=attempt_ids)
+        .select_related("user", "exam__course")
+        .annotate(offline=Exists(offline))
+    )
     attempts = {a.pk: a for a in attempts}
     exam_ids = {a.exam_id for a in attempts.values()}
     # 2: their answers in exam order, with the question
@@ -85,7 +92,7 @@ def load_statuses(attempt_ids, *, offline_ids=frozenset()) -> dict[int, dict]:
             keys=keys,
             minimum=-(minimum.get(attempt.exam_id) or 0),
             client_id=settings.WEBHOOK_CLIENT_ID,
-            offline=pk in offline_ids,
+            offline=attempt.offline,
         )
         for pk, attempt in attempts.items()
     }
@@ -129,8 +136,7 @@ def _write_messages(events: list[dict], wall_now: datetime) -> int:
     ]
     if not wanted:
         return 0
-    imported = {e["attempt_id"] for e in events if e["kind"] == Kind.IMPORTED}
-    statuses = load_statuses({e["attempt_id"] for e, _, _ in wanted}, offline_ids=imported)
+    statuses = load_statuses({e["attempt_id"] for e, _, _ in wanted})
     messages = []
     for event, endpoint, event_type in wanted:
         message = Message(

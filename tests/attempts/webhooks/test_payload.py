@@ -48,13 +48,13 @@ def test_every_property_of_a_submitted_attempt(kit, settings, django_assert_num_
             "id": str(course.uuid),
             "title": course.title,
             "type": "course",
-            "externalId": course.slug,
+            "externalId": None,  # blank external_id
         },
         "item": {
             "id": str(exam.uuid),
             "title": exam.title,
             "type": "assessment",
-            "externalId": None,
+            "externalId": None,  # blank external_id
         },
         "attemptId": str(attempt.uuid),
         "attemptNumber": 1,
@@ -161,3 +161,15 @@ def test_envelope_and_utc_times():
         "timestamp": "2026-10-01T09:00:00",
         "data": {},
     }
+
+
+def test_external_ids_are_the_course_and_exam_external_ids(kit):
+    kit.course.external_id = "HR-COURSE-7"
+    kit.course.save(update_fields=["external_id"])
+    kit.exam.external_id = "HR-EXAM-42"
+    kit.exam.save(update_fields=["external_id"])
+    attempt = played(kit)
+    status = load_statuses([attempt.pk])[attempt.pk]
+    assert status["activity"]["externalId"] == "HR-COURSE-7"
+    assert status["item"]["externalId"] == "HR-EXAM-42"
+    assert status["dataSource"] == "online"
