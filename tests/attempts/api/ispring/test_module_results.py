@@ -80,6 +80,26 @@ class TestShape:
         assert list(body) == ["results"]
         assert [list(row) for row in body["results"]] == [list(row) for row in xml]
 
+    @pytest.mark.parametrize(
+        ("query", "accept", "content_type"),
+        [
+            ({"format": "json"}, "application/xml", "application/json"),
+            ({"format": "xml"}, "application/json", "application/xml; charset=utf-8"),
+            ({"format": "yaml"}, "application/json", "application/json"),
+            ({}, "text/csv", "application/xml; charset=utf-8"),
+        ],
+    )
+    def test_format_wins_over_accept_and_nothing_acceptable_is_xml(
+        self, fetch, root_token, kit, query, accept, content_type
+    ):
+        response = fetch(root_token, query, accept=accept)
+        assert (response.status_code, response["Content-Type"]) == (200, content_type)
+
+    def test_a_nul_character_is_a_400_with_the_reason(self, fetch, root_token):
+        response = fetch(root_token, {"userIds[]": "a\x00b"})
+        assert response.status_code == 400
+        assert "NUL" in response.json()["detail"]
+
     def test_every_value_is_escaped_and_control_characters_dropped(self, fetch, root_token):
         course = CourseFactory()
         ExamFactory(course=course, title='A <b> & \x01\x0b"quoted"')
