@@ -24,6 +24,7 @@ from tests.factories import (
 from tests.play import NOW
 
 pytestmark = pytest.mark.django_db
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -284,6 +285,38 @@ class TestPaging:
             assert root[-1].tag == "nextPageToken"
             query = {"pageSize": 4, "pageToken": token}
         assert len(seen) == 14 == len(set(seen))
+
+    def test_every_page_size_walks_the_full_listing_in_order(self, fetch, root_token, kit):
+        """Two courses with 2 and 3 published exams (a draft between them), learners in
+        both, a blocked one: whatever the page size, pages cut inside an enrolment's
+        modules or not, the walk is the one-page listing, each (learner, module) row once."""
+        other = CourseFactory()
+        ExamFactory(course=kit.course)
+        ExamFactory(course=other, status="draft")
+        for _ in range(3):
+            ExamFactory(course=other)
+        for n in range(3):
+            person = kit.enrol(f"w{n}")
+            EnrollmentFactory(user=person, course=other)
+        blocked = kit.enrol("blocked")
+        User.objects.filter(pk=blocked.pk).update(is_active=False)
+        query = {"userStatuses[]": ["1", "3"]}
+        whole = [
+            (r["enrollmentId"], r["moduleId"])
+            for r in fetch(root_token, {**query, "pageSize": 1000}, accept=JSON).json()["results"]
+        ]
+        # kit learner, 3 w's and blocked × 2 kit exams; 3 w's × 3 published exams of other
+        assert len(whole) == 5 * 2 + 3 * 3 == len(set(whole))
+        for size in range(1, len(whole) + 1):
+            seen, page = [], {**query, "pageSize": size}
+            while True:
+                body = fetch(root_token, page, accept=JSON).json()
+                assert len(body["results"]) <= size
+                seen += [(r["enrollmentId"], r["moduleId"]) for r in body["results"]]
+                if "nextPageToken" not in body:
+                    break
+                page = {**query, "pageSize": size, "pageToken": body["nextPageToken"]}
+            assert seen == whole, size
 
     def test_a_tampered_token_or_one_of_other_filters_is_a_400(self, fetch, root_token, kit):
         kit.enrol("bob")
