@@ -31,7 +31,7 @@ the filters are written on field paths so that ``lms`` needs no import of the fe
 
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 
 from lms.models import Course, Department, Enrollment, User
 
@@ -70,11 +70,20 @@ def teaches_a_course() -> Exists:
     return Exists(Course.objects.filter(instructors=OuterRef("pk")))
 
 
-def role(user, *, teaches: bool) -> str:
-    """Admin, Instructor or Learner, for lists of users (``teaches``: ``teaches_a_course``)."""
+def manages_a_department() -> Exists:
+    """On ``User``: an annotation, True for administrators of at least one department."""
+    return Exists(Department.objects.filter(administrators=OuterRef("pk")))
+
+
+def role(user, *, teaches: bool, manages: bool = False) -> str:
+    """Admin, Instructor, Department administrator or Learner, for lists of users
+    (``teaches``: ``teaches_a_course``; ``manages``: ``manages_a_department``). Who both
+    teaches and manages a department is listed as an instructor."""
     if is_admin(user):
         return "Admin"
-    return "Instructor" if teaches else "Learner"
+    if teaches:
+        return "Instructor"
+    return "Department administrator" if manages else "Learner"
 
 
 def is_reviewer(user) -> bool:
@@ -129,6 +138,36 @@ def courses_reviewable_by(user) -> Q:
     return _courses_under(user, "pk")
 
 
+def _exams_attempted_by_managed_people(user) -> QuerySet:
+    """Ids of the exams the people of ``user``'s departments (and below) have attempted, as
+    a subquery."""
+    return User.objects.filter(pk__in=managed_people(user), attempts__isnull=False).values(
+        "attempts__exam"
+    )
+
+
+def courses_listed_for(user) -> Q:
+    """On ``Course``: the courses on a reviewer's course list: those they review, and for a
+    department administrator the courses where their people have attempts."""
+    reviewable = courses_reviewable_by(user)
+    if reviewable in (EVERYTHING, NOTHING):
+        return reviewable
+    attempted = User.objects.filter(pk__in=managed_people(user), attempts__isnull=False).values(
+        "attempts__exam__course"
+    )
+    return reviewable | Q(pk__in=attempted)
+
+
+def exams_listed_for(user) -> Q:
+    """On ``Exam``: the exams on a reviewer's course list: those they review, and for a
+    department administrator the exams their people have attempted (each showing only the
+    attempts of ``attempts_reviewable_by``)."""
+    reviewable = exams_reviewable_by(user)
+    if reviewable in (EVERYTHING, NOTHING):
+        return reviewable
+    return reviewable | Q(pk__in=_exams_attempted_by_managed_people(user))
+
+
 def can_review_course(user, course) -> bool:
     return is_admin(user) or (
         bool(user and user.is_authenticated)
@@ -142,6 +181,15 @@ def can_review_course(user, course) -> bool:
 def exams_reviewable_by(user) -> Q:
     """On ``Exam``: the exams of the courses the user reviews."""
     return _courses_under(user, "course")
+
+
+def reviews_exam(user):
+    """On ``Exam``: an annotation, True for the exams ``user`` reviews (``exams_reviewable_by``:
+    their summaries and statistics open)."""
+    reviewable = exams_reviewable_by(user)
+    if reviewable in (EVERYTHING, NOTHING):
+        return Value(reviewable == EVERYTHING)
+    return ExpressionWrapper(reviewable, output_field=BooleanField())
 
 
 def enrollments_reviewable_by(user) -> Q:

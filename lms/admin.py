@@ -43,11 +43,15 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email", "display_name")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(teaches=access.teaches_a_course())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(teaches=access.teaches_a_course(), manages=access.manages_a_department())
+        )
 
     @admin.display(description="Role")
     def role(self, user):
-        return access.role(user, teaches=user.teaches)
+        return access.role(user, teaches=user.teaches, manages=user.manages)
 
     @admin.action(description="Sign out everywhere (end their sessions, revoke their API tokens)")
     def sign_out_everywhere(self, request, queryset):

@@ -32,8 +32,9 @@ except ImportError:  # pragma: no cover - SQLite-only installs
 logger = logging.getLogger("django.request")
 
 API_PREFIX = "/api/"
-# Contracts served at their clients' own paths (Thought Industries' /incoming/v2/...).
-API_PREFIXES = (API_PREFIX, "/incoming/")
+# Contracts served at their clients' own paths (Thought Industries' /incoming/v2/...,
+# iSpring's /learners/modules/results).
+API_PREFIXES = (API_PREFIX, "/incoming/", "/learners/")
 # What "the database is not there" looks like from a view.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_SECONDS = 30

@@ -73,11 +73,12 @@ def _completed_totals() -> dict:
     }
 
 
-def exam_overviews(exams) -> dict[int, ExamOverview]:
-    """``{exam_id: ExamOverview}`` for the given exams, in one grouped query."""
+def exam_overviews(exams, attempts: Q | None = None) -> dict[int, ExamOverview]:
+    """``{exam_id: ExamOverview}`` for the given exams, in one grouped query, over their
+    attempts matching ``attempts`` (all of them without it)."""
     exams = list(exams)
     rows = (
-        Attempt.objects.filter(exam__in=[exam.pk for exam in exams])
+        Attempt.objects.filter(attempts or Q(), exam__in=[exam.pk for exam in exams])
         .values("exam_id")
         .annotate(
             **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},

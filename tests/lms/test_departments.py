@@ -136,6 +136,40 @@ class TestSurfaces:
         listed = sorted(a.pk for a in response.context["cl"].result_list)
         assert listed == sorted([org.ann_math.pk, org.sam_art.pk])
 
+    def test_the_courses_page_lists_where_their_people_have_attempts(
+        self, org, client, django_assert_num_queries
+    ):
+        """Math and Art (ann's and sam's attempts), each exam counting only their people's
+        attempts; History, where only sue (Support) has an attempt, is not listed; no
+        Summary link (exam statistics stay closed to them)."""
+        AttemptFactory(user=org.sue, exam=ExamFactory(course=CourseFactory(title="History")))
+        ExamFactory(course=org.math_exam.course, title="Unattempted")
+        client.force_login(org.boss)
+        # session, user, is-reviewer check, courses, their exams, the grouped attempt counts
+        with django_assert_num_queries(6):
+            response = client.get(reverse("courses"))
+        listed = {
+            course.title: {o.exam.pk: sum(o.by_state.values()) for o in overviews}
+            for course, overviews in response.context["courses"]
+        }
+        assert listed == {"Art": {org.art_exam.pk: 1}, "Math": {org.math_exam.pk: 1}}
+        html = response.content.decode()
+        assert reverse("exam-attempts", args=[org.math_exam.pk]) in html
+        assert reverse("exam-summary", args=[org.math_exam.pk]) not in html
+
+    def test_a_department_administrator_who_teaches_sees_their_course_whole(self, org, client):
+        math = org.math_exam.course
+        math.instructors.add(org.boss)
+        client.force_login(org.boss)
+        response = client.get(reverse("courses"))
+        counts = {
+            o.exam.pk: sum(o.by_state.values())
+            for _course, overviews in response.context["courses"]
+            for o in overviews
+        }
+        assert counts == {org.math_exam.pk: 2, org.art_exam.pk: 1}  # ann + rob; sam
+        assert reverse("exam-summary", args=[org.math_exam.pk]) in response.content.decode()
+
     def test_testpress_api(self, org):
         response = jwt_client(org.boss).get(LIST_URL)
         assert sorted(listed_ids(response)) == sorted([org.ann_math.pk, org.sam_art.pk])
@@ -158,3 +192,16 @@ def test_the_admin_lists_the_tree_with_full_paths(org, admin_client):
     html = response.content.decode()
     assert "Acme › Sales › North" in html
     assert "Acme › Support" in html
+
+
+def test_the_admin_user_list_names_department_administrators(org, admin_client):
+    teacher = UserFactory(username="teacher")
+    CourseFactory(instructors=[teacher])
+    response = admin_client.get(reverse("admin:lms_user_changelist"))
+    roles = {
+        u.username: response.context["cl"].model_admin.role(u)
+        for u in response.context["cl"].result_list
+    }
+    assert roles["boss"] == "Department administrator"
+    assert (roles["ann"], roles["teacher"]) == ("Learner", "Instructor")
+    assert "Department administrator" in response.content.decode()

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attempts.api.ispring import filters, labels, pagination, rows, tokens
+from attempts.api.ispring.negotiation import IspringContentNegotiation
 from attempts.api.ispring.renderers import IspringXMLRenderer
 from attempts.api.ispring.serializers import (
     IspringModuleResultPageSerializer,
@@ -194,6 +195,7 @@ class ModuleResultList(APIView):
     authentication_classes = [tokens.IspringTokenAuthentication]
     permission_classes = [IsReviewer]
     renderer_classes = [IspringXMLRenderer, JSONRenderer]
+    content_negotiation_class = IspringContentNegotiation
 
     @RESULTS_SCHEMA
     def get(self, request):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from lxml import etree
 
 from attempts.api.ispring import pagination, rows
-from attempts.models import Attempt
-from lms.models import Department, Enrollment
+from attempts.models import Attempt, AttemptEvent
+from lms.models import Department, Enrollment, User
 from tests.attempts.api.ispring.conftest import token_for, xml_rows
 from tests.factories import (
     AttemptFactory,
@@ -24,6 +24,7 @@ from tests.factories import (
 from tests.play import NOW
 
 pytestmark = pytest.mark.django_db
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -79,6 +80,26 @@ class TestShape:
         body = response.json()
         assert list(body) == ["results"]
         assert [list(row) for row in body["results"]] == [list(row) for row in xml]
+
+    @pytest.mark.parametrize(
+        ("query", "accept", "content_type"),
+        [
+            ({"format": "json"}, "application/xml", "application/json"),
+            ({"format": "xml"}, "application/json", "application/xml; charset=utf-8"),
+            ({"format": "yaml"}, "application/json", "application/json"),
+            ({}, "text/csv", "application/xml; charset=utf-8"),
+        ],
+    )
+    def test_format_wins_over_accept_and_nothing_acceptable_is_xml(
+        self, fetch, root_token, kit, query, accept, content_type
+    ):
+        response = fetch(root_token, query, accept=accept)
+        assert (response.status_code, response["Content-Type"]) == (200, content_type)
+
+    def test_a_nul_character_is_a_400_with_the_reason(self, fetch, root_token):
+        response = fetch(root_token, {"userIds[]": "a\x00b"})
+        assert response.status_code == 400
+        assert "NUL" in response.json()["detail"]
 
     def test_every_value_is_escaped_and_control_characters_dropped(self, fetch, root_token):
         course = CourseFactory()
@@ -265,6 +286,38 @@ class TestPaging:
             query = {"pageSize": 4, "pageToken": token}
         assert len(seen) == 14 == len(set(seen))
 
+    def test_every_page_size_walks_the_full_listing_in_order(self, fetch, root_token, kit):
+        """Two courses with 2 and 3 published exams (a draft between them), learners in
+        both, a blocked one: whatever the page size, pages cut inside an enrolment's
+        modules or not, the walk is the one-page listing, each (learner, module) row once."""
+        other = CourseFactory()
+        ExamFactory(course=kit.course)
+        ExamFactory(course=other, status="draft")
+        for _ in range(3):
+            ExamFactory(course=other)
+        for n in range(3):
+            person = kit.enrol(f"w{n}")
+            EnrollmentFactory(user=person, course=other)
+        blocked = kit.enrol("blocked")
+        User.objects.filter(pk=blocked.pk).update(is_active=False)
+        query = {"userStatuses[]": ["1", "3"]}
+        whole = [
+            (r["enrollmentId"], r["moduleId"])
+            for r in fetch(root_token, {**query, "pageSize": 1000}, accept=JSON).json()["results"]
+        ]
+        # kit learner, 3 w's and blocked × 2 kit exams; 3 w's × 3 published exams of other
+        assert len(whole) == 5 * 2 + 3 * 3 == len(set(whole))
+        for size in range(1, len(whole) + 1):
+            seen, page = [], {**query, "pageSize": size}
+            while True:
+                body = fetch(root_token, page, accept=JSON).json()
+                assert len(body["results"]) <= size
+                seen += [(r["enrollmentId"], r["moduleId"]) for r in body["results"]]
+                if "nextPageToken" not in body:
+                    break
+                page = {**query, "pageSize": size, "pageToken": body["nextPageToken"]}
+            assert seen == whole, size
+
     def test_a_tampered_token_or_one_of_other_filters_is_a_400(self, fetch, root_token, kit):
         kit.enrol("bob")
         token = etree.fromstring(fetch(root_token, {"pageSize": 1}).content).findtext(
@@ -333,17 +386,40 @@ class TestRoles:
 
 
 class TestQueries:
-    @pytest.mark.parametrize("learners", [1, 30])
-    def test_a_page_costs_the_same_whatever_its_size(
+    @staticmethod
+    def running_learners(kit, n):
+        """``n - 1`` more learners of the kit course, each with a running attempt at the kit
+        exam and its ``started`` event, written set-based (four INSERTs whatever ``n``)."""
+        people = User.objects.bulk_create(
+            User(username=f"bulk{i}", email=f"bulk{i}@example.com") for i in range(n - 1)
+        )
+        Enrollment.objects.bulk_create(Enrollment(user=p, course=kit.course) for p in people)
+        attempts = Attempt.objects.bulk_create(
+            Attempt(user_id=person, exam=kit.exam, state=Attempt.State.RUNNING)
+            for person in Enrollment.objects.values_list("user", flat=True)
+        )
+        AttemptEvent.objects.bulk_create(
+            AttemptEvent(
+                attempt=a,
+                kind=AttemptEvent.Kind.STARTED,
+                state_before=None,
+                state_after=Attempt.State.RUNNING,
+                score_after=Decimal("0"),
+                at=a.started_at,
+            )
+            for a in attempts
+        )
+
+    @pytest.mark.parametrize("learners", [1, 1000])
+    def test_a_page_costs_the_same_at_1_and_at_1000_rows(
         self, fetch, kit, learners, django_assert_num_queries
     ):
-        for n in range(learners - 1):
-            kit.enrol(f"l{n}")
-        for person in Enrollment.objects.values_list("user", flat=True):
-            AttemptFactory(user_id=person, exam=kit.exam, state=Attempt.State.RUNNING)
+        self.running_learners(kit, learners)
         token = token_for(StaffFactory())
         # 1 the token's client and account; 2 the rows; 3 their attempts; 4 their views.
         with django_assert_num_queries(4):
-            response = fetch(token)
-        assert len(xml_rows(response)) == learners
-        assert Decimal(xml_rows(response)[0]["progress"]) == 0
+            response = fetch(token, {"pageSize": 1000})
+        got = xml_rows(response)
+        assert len(got) == learners
+        assert {(r["progress"], r["viewsCount"]) for r in got} == {("0", "1")}
+        assert etree.fromstring(response.content).find("nextPageToken") is None
