@@ -15,9 +15,7 @@ prints the number of statements, which does not grow with the page size.
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,20 +33,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from attempts.api.thoughtindustries import filters, pagination  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from lms import access  # noqa: E402
 from lms.models import ApiClient, User  # noqa: E402
 
 PATH = "/incoming/v2/assessmentAttempts"
-
-
-def timed(function, repeat: int) -> float:
-    function()  # warm up caches and connections
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main():

@@ -13,9 +13,7 @@ ratio. The ratio is the price of the framework over the database work.
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +30,7 @@ from django.test import Client  # noqa: E402
 from assessments.models import Exam  # noqa: E402
 from attempts.api.tokens import VersionedSlidingToken  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from lms import access  # noqa: E402
 from lms.models import User  # noqa: E402
 
@@ -64,16 +63,6 @@ def cases(exam_id: int):
         ),
         ("page 50, oldest first", "?ordering=date&page=50", "", "a.started_at ASC, a.id ASC"),
     ]
-
-
-def timed(function, repeat: int) -> float:
-    function()  # warm up caches and connections
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main():

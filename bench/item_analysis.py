@@ -39,8 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -56,6 +54,7 @@ from django.urls import reverse  # noqa: E402
 from assessments.models import Exam, ExamQuestion, Section  # noqa: E402
 from attempts.api.tokens import VersionedSlidingToken  # noqa: E402
 from attempts.statistics.item_inputs import exam_item_analysis  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from lms.models import User  # noqa: E402
 
 USERS_SQL = """
@@ -180,16 +179,6 @@ def bench_exam(size: int) -> Exam:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return exam
-
-
-def timed(run, repeat: int) -> float:
-    run()  # warm
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main():

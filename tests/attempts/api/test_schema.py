@@ -24,18 +24,11 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
-from django.test import override_settings
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
 from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
     status_code_conformance,
 )
 from werkzeug.test import Client
@@ -48,6 +41,7 @@ from attempts.models import Attempt, UserAnswer
 from lms.models import ApiClient, Course, User
 from lms.wsgi import application
 from tests import play
+from tests.attempts.api.fuzzing import CHECKS, FUZZ_SETTINGS, SCHEMA_PATH, shared_data
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -62,36 +56,8 @@ from tests.factories import (
     UserFactory,
 )
 
-SCHEMA_PATH = "/api/schema/?format=json"
 TOKEN_PATH = "/api/v2.5/auth-token/"
 PASSWORD = "schemathesis-staff-pass"
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-# Per operation: schemathesis's explicit cases (schema examples, coverage of each parameter's
-# boundaries, positive and negative) plus at most 25 random examples; the same every run.
-FUZZ_SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-
-@pytest.fixture(scope="module")
-def keep_test_connection():
-    """Requests through the real WSGI handler send ``request_started``/``request_finished``,
-    whose ``close_old_connections`` would close the connection holding the tests' transaction
-    (PostgreSQL). Django's own test client disconnects it the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 def _choice_question(exam, section, kind, correct, *, order, n=4, **question):
@@ -109,23 +75,7 @@ def _choice_question(exam, section, kind, correct, *, order, n=4, **question):
     return eq, choices
 
 
-@pytest.fixture(scope="module")
-def api_data(django_db_setup, django_db_blocker):
-    """The data of ``build_api_data``, made once for the module in a transaction that is
-    rolled back after its last test (each test runs in a savepoint of it: see ``_db``)."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast),
-        transaction.atomic(),
-    ):
-        yield build_api_data()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _db(db, api_data):
-    """Every test of the module reads the same data, in its own savepoint."""
+api_data, _db = shared_data(lambda: build_api_data())
 
 
 def build_api_data():

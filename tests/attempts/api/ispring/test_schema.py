@@ -17,23 +17,14 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from assessments.models import Exam
 from attempts.api.ispring import tokens
 from attempts.models import Attempt
 from lms.models import ApiClient, Course, Department, Enrollment, User
 from lms.wsgi import application
-from tests.attempts.api.test_schema import keep_test_connection  # noqa: F401 (a fixture)
+from tests.attempts.api.fuzzing import CHECKS, FUZZ_SETTINGS, SCHEMA_PATH, shared_data
 from tests.factories import (
     AttemptFactory,
     CourseFactory,
@@ -43,41 +34,13 @@ from tests.factories import (
     UserFactory,
 )
 
-SCHEMA_PATH = "/api/schema/?format=json"
 RESULTS_PATH = "/learners/modules/results"
 TOKEN_PATH = "/api/v3/token"
 TAG = "iSpring Learn API"
 JSON = {"Accept": "application/json"}
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-FUZZ_SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 
-@pytest.fixture(scope="module")
-def api_data(django_db_setup, django_db_blocker):
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast),
-        transaction.atomic(),
-    ):
-        yield build_api_data()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _db(db, api_data):
-    """Every test of the module reads the same data, in its own savepoint."""
+api_data, _db = shared_data(lambda: build_api_data())
 
 
 def build_api_data():
@@ -159,7 +122,7 @@ def map_query(context, query):
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_api_conforms_to_its_schema(case, admin_token, keep_test_connection):  # noqa: F811
+def test_api_conforms_to_its_schema(case, admin_token, keep_test_connection):
     """No 5xx; every status code, content type and body as documented."""
     case.call_and_validate(headers={"Authorization": admin_token, **JSON}, checks=CHECKS)
 

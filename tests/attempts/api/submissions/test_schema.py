@@ -16,17 +16,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from werkzeug.test import Client
 
 from assessments.models import Exam, Question
@@ -34,7 +25,7 @@ from attempts import services
 from attempts.api.submissions import public_ids as ids
 from attempts.models import Attempt
 from lms.wsgi import application
-from tests.attempts.api.test_schema import keep_test_connection  # noqa: F401 (a fixture)
+from tests.attempts.api.fuzzing import CHECKS, FUZZ_SETTINGS, SCHEMA_PATH, shared_data
 from tests.factories import (
     AnswerChoiceFactory,
     CourseFactory,
@@ -47,40 +38,12 @@ from tests.factories import (
     UserFactory,
 )
 
-SCHEMA_PATH = "/api/schema/?format=json"
 TOKEN_PATH = "/api/v2.5/auth-token/"
 PASSWORD = "schemathesis-pass"
 TAG = "Assessments and submissions API"
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-FUZZ_SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 
-@pytest.fixture(scope="module")
-def api_data(django_db_setup, django_db_blocker):
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast),
-        transaction.atomic(),
-    ):
-        yield build_api_data()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _db(db, api_data):
-    """Every test of the module reads the same data, in its own savepoint."""
+api_data, _db = shared_data(lambda: build_api_data())
 
 
 def build_api_data():
@@ -141,12 +104,12 @@ def token_for(user) -> str:
 
 
 @pytest.fixture(scope="module")
-def admin_token(api_data, keep_test_connection):  # noqa: F811
+def admin_token(api_data, keep_test_connection):
     return token_for(api_data["admin"])
 
 
 @pytest.fixture(scope="module")
-def learner_token(api_data, keep_test_connection):  # noqa: F811
+def learner_token(api_data, keep_test_connection):
     return token_for(api_data["learner"])
 
 
