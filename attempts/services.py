@@ -644,24 +644,14 @@ def attempt_submit_answers(
         user=user,
         exam=exam,
         attempt_number=last + 1,
-        state=Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED,
         started_at=now,
         last_started_at=now,
         completed_at=now,
         last_answer_at=now if responses else None,
         deadline_at=now + exam.duration if exam.duration else None,
-        total_questions=total.total,
-        correct_count=total.correct,
-        incorrect_count=total.incorrect,
-        partial_count=total.partial,
-        unanswered_count=total.unanswered,
-        pending_count=total.pending,
-        score=total.score,
-        max_score=total.max_score,
-        percentage=total.percentage,
+        **finished_result(total),
         # Its first completion (``score_attempts`` writes it the same way for the others).
         original_percentage=total.percentage,
-        passed=None if total.pending else total.passed,
     )
     try:
         with transaction.atomic():
@@ -1436,6 +1426,25 @@ def _restore_marking(exam: Exam, snapshot: dict, *, now: datetime) -> None:
 # ---------------------------------------------------------------------- shared machinery
 
 
+def finished_result(total) -> dict:
+    """The stored result of a finished attempt from ``attempts.scoring.summarise``'s total:
+    completed, or pending evaluation while an essay awaits marks (``passed`` None until
+    then); the outcome counts, score, maximum and percentage."""
+    return {
+        "state": Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED,
+        "total_questions": total.total,
+        "correct_count": total.correct,
+        "incorrect_count": total.incorrect,
+        "partial_count": total.partial,
+        "unanswered_count": total.unanswered,
+        "pending_count": total.pending,
+        "score": total.score,
+        "max_score": total.max_score,
+        "percentage": total.percentage,
+        "passed": None if total.pending else total.passed,
+    }
+
+
 def score_attempts(
     *,
     exam: Exam,
@@ -1534,20 +1543,9 @@ def score_attempts(
         state_before = Attempt.State.RUNNING if was_running else attempt.state
         score_before = attempt.score
         total = summarise(marked, exam.pass_percentage)
-        attempt.state = (
-            Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED
-        )
+        for name, value in finished_result(total).items():
+            setattr(attempt, name, value)
         attempt.completed_at = attempt.completed_at or now
-        attempt.total_questions = total.total
-        attempt.correct_count = total.correct
-        attempt.incorrect_count = total.incorrect
-        attempt.partial_count = total.partial
-        attempt.unanswered_count = total.unanswered
-        attempt.pending_count = total.pending
-        attempt.score = total.score
-        attempt.max_score = total.max_score
-        attempt.percentage = total.percentage
-        attempt.passed = None if total.pending else total.passed
         first_finish = attempt.original_percentage is None
         if first_finish:  # kept for good: later rescores and essay marks leave it
             attempt.original_percentage = total.percentage
@@ -1894,24 +1892,12 @@ def _store_offline(sheets: list[_OfflineSheet], markings, *, actor, now: datetim
                 user=sheet.user,
                 exam=exam,
                 attempt_number=last[sheet.user.pk, exam.pk],
-                state=Attempt.State.PENDING_EVALUATION
-                if total.pending
-                else Attempt.State.COMPLETED,
                 started_at=sheet.started_at,
                 last_started_at=sheet.started_at,
                 completed_at=sheet.completed_at,
                 last_answer_at=sheet.completed_at if sheet.responses else None,
-                total_questions=total.total,
-                correct_count=total.correct,
-                incorrect_count=total.incorrect,
-                partial_count=total.partial,
-                unanswered_count=total.unanswered,
-                pending_count=total.pending,
-                score=total.score,
-                max_score=total.max_score,
-                percentage=total.percentage,
+                **finished_result(total),
                 original_percentage=total.percentage,
-                passed=None if total.pending else total.passed,
             )
         )
         marked_of.append((sheet, marked))
