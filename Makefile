@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt install serve clean browser services worker webhooks
+.PHONY: help demo test lint fmt install serve clean browser services worker webhooks bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-8s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,12 @@ test: $(STAMP) browser services ## Run the whole test suite (DATABASE_URL picks 
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest
+
+# The benchmark's PostgreSQL database: built (about 7 GB, 1M attempts) when missing, reused after.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lms_bench
+
+bench: $(STAMP) ## 1M attempts on PostgreSQL: build or reuse the database, measure every surface, print one table
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
 
 lint: $(STAMP) ## Check formatting and lint rules with ruff
 	$(VENV)/bin/ruff format --check .
