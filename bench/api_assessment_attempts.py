@@ -29,11 +29,10 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from attempts.api.thoughtindustries import filters, pagination  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
-from bench.timing import timed  # noqa: E402
+from bench.surface import measure  # noqa: E402
 from lms import access  # noqa: E402
 from lms.models import ApiClient, User  # noqa: E402
 
@@ -88,21 +87,10 @@ def main():
 
             if query.get("perPage") and "cursor" not in query and "page" not in query:
                 cache.clear()  # every run of the first page counts
-            with CaptureQueriesContext(connection) as captured:
-                api()
-            statements = [q["sql"] for q in captured.captured_queries if q["sql"]]
-
-            def sql(statements=statements):
-                with connection.cursor() as cursor:
-                    for statement in statements:
-                        cursor.execute(statement)
-                        if cursor.description:
-                            cursor.fetchall()
-
-            api_s, sql_s = timed(api, args.repeat), timed(sql, args.repeat)
+            row = measure(name, api, repeat=args.repeat)
             print(
-                f"{name:34} {len(statements):7} {api_s * 1000:9.1f} {sql_s * 1000:9.1f} "
-                f"{api_s / sql_s:7.2f}"
+                f"{name:34} {row['queries']:7} {row['median_ms']:9.1f} {row['db_ms']:9.1f} "
+                f"{row['ratio']:7.2f}"
             )
         transaction.set_rollback(True)
 
