@@ -171,15 +171,20 @@ def test_private_addresses_are_refused_unless_allowed(kit, hook, settings):
     pump()
     assert hook.received == []
     log = DeliveryAttempt.objects.first()
-    assert "127.0.0.1 resolves to a non-public address" in log.error
+    assert log.error == "Refused: 127.0.0.1 resolves to a non-public address 127.0.0.1"
     for url in (
         "http://10.0.0.1/x",
         "http://169.254.169.254/",
         "http://[::1]/",
         "http://localhost/",
+        "http://100.64.0.1/",  # carrier-grade NAT
     ):
-        with pytest.raises(delivery.Refused):
-            delivery.check_address(url)
+        hook.endpoint.url = url
+        attempt = delivery.send(Message(endpoint=hook.endpoint, payload={}), now=timezone.now())
+        assert "resolves to a non-public address" in attempt.error, url
+    hook.endpoint.url = "ftp://example.com/"
+    attempt = delivery.send(Message(endpoint=hook.endpoint, payload={}), now=timezone.now())
+    assert attempt.error == "Refused: not an http(s) URL: ftp://example.com/"
 
 
 def test_a_410_is_retried_and_an_endpoint_failing_for_five_days_is_disabled(kit, hook):
