@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -126,41 +127,57 @@ def claim_due(
     )
     taken = Counter(in_flight)
     claimed = []
-    for pk, endpoint_id, due_at in due:
-        if cap is not None and taken[endpoint_id] >= cap:
-            continue
-        # Compare-and-set: only the caller that still sees the same due time wins it.
-        won = Message.objects.filter(pk=pk, status=Message.Status.PENDING, next_try_at=due_at)
-        if won.update(next_try_at=now + LEASE):
-            claimed.append(pk)
-            taken[endpoint_id] += 1
+    with transaction.atomic():  # one commit for the batch
+        for pk, endpoint_id, due_at in due:
+            if cap is not None and taken[endpoint_id] >= cap:
+                continue
+            # Compare-and-set: only the caller that still sees the same due time wins it.
+            won = Message.objects.filter(pk=pk, status=Message.Status.PENDING, next_try_at=due_at)
+            if won.update(next_try_at=now + LEASE):
+                claimed.append(pk)
+                taken[endpoint_id] += 1
     if not claimed:
         return []
     messages = Message.objects.select_related("endpoint").in_bulk(claimed)
     return [messages[pk] for pk in claimed]
 
 
-def record(message: Message, attempt: DeliveryAttempt, *, now: datetime) -> None:
-    """Store the outcome of one try: the log row, the message's next try or its end, and the
-    endpoint's run of failures (failing for ``Endpoint.DISABLE_AFTER`` disables it)."""
+def record(tries: list[tuple[Message, DeliveryAttempt]], *, now: datetime) -> None:
+    """Store the outcome of finished tries in one transaction: the log rows, each message's
+    next try or its end, and each endpoint's run of failures (failing for
+    ``Endpoint.DISABLE_AFTER`` disables it). A success clears the run, then a failure in the
+    same batch starts a new one."""
+    if not tries:
+        return
+    succeeded = [m for m, attempt in tries if attempt.succeeded]
+    failed = [m for m, attempt in tries if not attempt.succeeded]
     with transaction.atomic():
-        attempt.save()
-        tries = message.tries + 1
-        changes = {"tries": tries}
-        endpoint = Endpoint.objects.filter(pk=message.endpoint_id)
-        if attempt.succeeded:
-            changes.update(status=Message.Status.DELIVERED, delivered_at=now, next_try_at=None)
-            endpoint.exclude(failing_since=None).update(failing_since=None)
-        else:
-            if tries >= len(SCHEDULE):
-                changes.update(status=Message.Status.FAILED, next_try_at=None)
-            else:
-                changes["next_try_at"] = now + timedelta(seconds=jitter(SCHEDULE[tries]))
-            endpoint.filter(failing_since=None).update(failing_since=now)
-            endpoint.filter(active=True, failing_since__lte=now - Endpoint.DISABLE_AFTER).update(
+        DeliveryAttempt.objects.bulk_create([attempt for _, attempt in tries])
+        if succeeded:
+            Message.objects.filter(pk__in=[m.pk for m in succeeded]).update(
+                status=Message.Status.DELIVERED,
+                delivered_at=now,
+                next_try_at=None,
+                tries=F("tries") + 1,
+            )
+            Endpoint.objects.filter(
+                pk__in={m.endpoint_id for m in succeeded}, failing_since__isnull=False
+            ).update(failing_since=None)
+        for message in failed:  # each its own next try (jittered), or failed for good
+            tried = message.tries + 1
+            changes = {"tries": tried, "next_try_at": None, "status": Message.Status.FAILED}
+            if tried < len(SCHEDULE):
+                changes.update(
+                    next_try_at=now + timedelta(seconds=jitter(SCHEDULE[tried])),
+                    status=Message.Status.PENDING,
+                )
+            Message.objects.filter(pk=message.pk).update(**changes)
+        if failed:
+            endpoints = Endpoint.objects.filter(pk__in={m.endpoint_id for m in failed})
+            endpoints.filter(failing_since=None).update(failing_since=now)
+            endpoints.filter(active=True, failing_since__lte=now - Endpoint.DISABLE_AFTER).update(
                 active=False, disabled_at=now
             )
-        Message.objects.filter(pk=message.pk).update(**changes)
 
 
 def deliver(message_id: int, *, now: datetime | None = None) -> DeliveryAttempt | None:
@@ -170,7 +187,7 @@ def deliver(message_id: int, *, now: datetime | None = None) -> DeliveryAttempt 
     if message is None or message.status != Message.Status.PENDING:
         return None
     attempt = send(message, now=now)
-    record(message, attempt, now=now)
+    record([(message, attempt)], now=now)
     return attempt
 
 
@@ -182,7 +199,7 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> int:
     threads = settings.WEBHOOK_DELIVERY_THREADS
     cap = settings.WEBHOOK_ENDPOINT_CONCURRENCY
     in_flight: Counter = Counter()  # endpoint id -> sends under way
-    sending: dict[Future, tuple[Message, datetime]] = {}
+    sending: dict[Future, Message] = {}
     tried = 0
     with ThreadPoolExecutor(threads, thread_name_prefix="webhooks") as pool:
         while True:
@@ -192,18 +209,20 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> int:
                 at = clock()
                 claimed = claim_due(now=at, limit=free, in_flight=in_flight, cap=cap)
                 for message in claimed:
-                    sending[pool.submit(send, message, now=at)] = (message, at)
+                    sending[pool.submit(send, message, now=at)] = message
                     in_flight[message.endpoint_id] += 1
                 if len(claimed) in (0, free):
                     break
             if not sending:
                 return tried
             done, _ = wait(sending, return_when=FIRST_COMPLETED)
+            finished = []
             for future in done:
-                message, at = sending.pop(future)
+                message = sending.pop(future)
                 in_flight[message.endpoint_id] -= 1
-                record(message, future.result(), now=clock())
-                tried += 1
+                finished.append((message, future.result()))
+            record(finished, now=clock())
+            tried += len(finished)
 
 
 def replay(messages, *, now: datetime) -> int:

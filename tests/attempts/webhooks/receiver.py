@@ -26,6 +26,8 @@ def receiver():
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers["content-length"])).decode()
             with state.lock:
@@ -39,9 +41,10 @@ def receiver():
             self.send_response(state.status)
             if state.location:
                 self.send_header("location", state.location)
-            self.send_header("content-length", "2")
+            answer = b"" if state.status == 204 else b"ok"  # a 204 has no body
+            self.send_header("content-length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def log_message(self, *args):  # quiet
             pass
