@@ -13,6 +13,7 @@ from standardwebhooks.webhooks import Webhook
 from attempts import services
 from attempts.models import AttemptEvent
 from attempts.webhooks import delivery
+from attempts.webhooks.management.commands import deliver_webhooks
 from attempts.webhooks.models import DeliveryAttempt, Endpoint, Message, RelayCursor
 from attempts.webhooks.relay import _advance, relay_events
 from lms import access
@@ -340,3 +341,24 @@ def test_a_thousand_submissions_give_a_thousand_deliveries_none_missing(kit, hoo
     assert Message.objects.filter(status="delivered", tries=1).count() == 1000
     assert DeliveryAttempt.objects.filter(succeeded=True).count() == 1000
     assert not DeliveryAttempt.objects.filter(succeeded=False).exists()
+
+
+def test_deliver_webhooks_loops_and_reports_the_passes_that_did_something(
+    kit, hook, capsys, monkeypatch
+):
+    sleeps = []
+
+    def sleep(seconds):  # the third pause ends the loop
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            submitted(kit)  # something to do on the second pass
+        if len(sleeps) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(deliver_webhooks, "sleep", sleep)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("deliver_webhooks", "--interval", "0.5")
+    # Pass 1: nothing yet (silent); pass 2: the submission; pass 3: nothing new (silent).
+    assert capsys.readouterr().out.splitlines() == ["3 events read, 2 tries"]
+    assert sleeps == [0.5, 0.5, 0.5]
+    assert len(hook.received) == 2
