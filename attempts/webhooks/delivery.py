@@ -2,10 +2,10 @@
 
 One function serves every scheduler: ``deliver_due`` claims the messages whose try is due and
 sends them; the Celery task ``pump`` (beat, every 2 s), ``manage.py deliver_webhooks`` and the
-tests all call it. A claim moves ``next_try_at`` a lease ahead in one UPDATE that only one
-worker can win, so two workers never send the same try, and a worker killed mid-delivery leaves
-the message to be claimed again when the lease ends: delivered late, not lost (receivers drop
-repeats by ``webhook-id``, as the standard asks).
+tests all call it. A claim moves ``next_try_at`` a lease ahead, on rows locked as they are
+read (skipping those another worker holds), so two workers never send the same try, and a
+worker killed mid-delivery leaves the message to be claimed again when the lease ends:
+delivered late, not lost (receivers drop repeats by ``webhook-id``, as the standard asks).
 
 Several messages are in flight at once: a pool of ``WEBHOOK_DELIVERY_THREADS`` threads does
 the HTTP, at most ``WEBHOOK_ENDPOINT_CONCURRENCY`` of them for one endpoint, so a slow endpoint
@@ -116,28 +116,31 @@ def claim_due(
 ) -> list[Message]:
     """Due pending messages (with their endpoint), each taken by this caller alone for
     ``LEASE``, oldest due first: at most ``limit``, and at most ``cap`` in flight per endpoint
-    counting ``in_flight`` (endpoint id -> sends this caller has under way)."""
+    counting ``in_flight`` (endpoint id -> sends this caller has under way).
+
+    The due rows are locked as they are read, skipping rows another worker is claiming
+    (PostgreSQL's ``FOR UPDATE SKIP LOCKED``; SQLite's ``BEGIN IMMEDIATE`` makes the whole
+    claim one writer's), so two workers claim disjoint messages without waiting on each other.
+    Three queries: the due rows, the lease, the claimed messages with their endpoints."""
     in_flight = in_flight if in_flight is not None else Counter()
     full = [pk for pk, count in in_flight.items() if cap is not None and count >= cap]
-    due = list(
-        Message.objects.filter(status=Message.Status.PENDING, next_try_at__lte=now)
-        .exclude(endpoint_id__in=full)
-        .order_by("next_try_at", "id")
-        .values_list("id", "endpoint_id", "next_try_at")[:limit]
-    )
     taken = Counter(in_flight)
     claimed = []
-    with transaction.atomic():  # one commit for the batch
-        for pk, endpoint_id, due_at in due:
-            if cap is not None and taken[endpoint_id] >= cap:
-                continue
-            # Compare-and-set: only the caller that still sees the same due time wins it.
-            won = Message.objects.filter(pk=pk, status=Message.Status.PENDING, next_try_at=due_at)
-            if won.update(next_try_at=now + LEASE):
+    with transaction.atomic():
+        due = (
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=Message.Status.PENDING, next_try_at__lte=now)
+            .exclude(endpoint_id__in=full)
+            .order_by("next_try_at", "id")
+            .values_list("id", "endpoint_id")[:limit]
+        )
+        for pk, endpoint_id in due:
+            if cap is None or taken[endpoint_id] < cap:
                 claimed.append(pk)
                 taken[endpoint_id] += 1
-    if not claimed:
-        return []
+        if not claimed:
+            return []
+        Message.objects.filter(pk__in=claimed).update(next_try_at=now + LEASE)
     messages = Message.objects.select_related("endpoint").in_bulk(claimed)
     return [messages[pk] for pk in claimed]
 

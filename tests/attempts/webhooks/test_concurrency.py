@@ -3,6 +3,7 @@ endpoint holds, and an endpoint with one slot gets its messages in sequence orde
 
 import json
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -89,3 +90,22 @@ def test_the_limit_bounds_one_pass(owner, settings):
         assert delivery.deliver_due(limit=5) == 2
         assert delivery.deliver_due(limit=5) == 0
     assert len(hook.received) == 7
+
+
+def test_a_claim_is_three_queries_and_respects_the_cap(owner, django_assert_num_queries):
+    first = Endpoint.objects.create(owner=owner, url="http://127.0.0.1:9/a")
+    second = Endpoint.objects.create(owner=owner, url="http://127.0.0.1:9/b")
+    now = timezone.now()
+    queue(first, 5, due=now - timedelta(seconds=1))
+    queue(second, 5, due=now)
+    in_flight = Counter({first.pk: 1})
+    # savepoint, the due rows (locked), the lease, release, the messages with their endpoints
+    with django_assert_num_queries(5):
+        claimed = delivery.claim_due(now=now, limit=10, in_flight=in_flight, cap=3)
+    assert [m.endpoint_id for m in claimed] == [first.pk] * 2 + [second.pk] * 3
+    assert [m.payload["sequence"] for m in claimed] == [0, 1, 0, 1, 2]
+    leased = Message.objects.filter(next_try_at=now + delivery.LEASE)
+    assert set(leased.values_list("pk", flat=True)) == {m.pk for m in claimed}
+    # Claimed once: the next claim gets the rest, up to the cap.
+    assert len(delivery.claim_due(now=now, limit=10)) == 5
+    assert delivery.claim_due(now=now, limit=10) == []
