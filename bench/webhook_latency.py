@@ -42,7 +42,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from submissions_load import setup, timed_post, token  # noqa: E402
 
-from attempts.webhooks.models import Endpoint, Message  # noqa: E402
+from attempts.models import AttemptEvent  # noqa: E402
+from attempts.webhooks.models import Endpoint, Message, RelayCursor  # noqa: E402
 from lms.models import User  # noqa: E402
 from tests.servers import free_port, wait_for_port  # noqa: E402
 
@@ -128,10 +129,13 @@ def main():
                     timings[enabled].append(ms)
                 if enabled:
                     sent += args.per_round
-                    wait_until(
-                        lambda sent=sent: Message.objects.filter(endpoint=endpoint).count() >= sent,
-                        "the relay",
-                    )
+                # The relay has read this round's events before the endpoint is switched, so
+                # each round's events are relayed under its own condition.
+                last = AttemptEvent.objects.order_by("-pk").values_list("pk", flat=True)[0]
+                wait_until(
+                    lambda last=last: RelayCursor.objects.filter(last_event_id__gte=last).exists(),
+                    "the relay",
+                )
         delivered = Message.objects.filter(endpoint=endpoint, status="delivered")
         wait_until(lambda: delivered.count() >= sent, "the deliveries")
         assert Receiver.count == delivered.count() == sent
