@@ -15,6 +15,10 @@ HTTP/1.1 server answering 204), and times their delivery in each setting:
 - one process, the default 8 threads, at most ``WEBHOOK_ENDPOINT_CONCURRENCY`` (4) per endpoint;
 - two processes (8 threads each, timed from when both are ready) sharing the work through the
   claims.
+
+Measured on 2 shared cores (2026-12-01, 1,000 messages over 4 endpoints, one run each): SQLite
+at load about 2: 248 messages/s one at a time, 441 with 8 threads (1.8x), 364 from two
+processes (1.5x); PostgreSQL at load about 7: 22, 73 (3.3x) and 82 (3.7x) messages/s.
 """
 
 import argparse
