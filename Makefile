@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its test and dev tools
 
-demo: $(STAMP) ## Migrate the SQLite database, load demo data, print logins, serve on :8000
+# The demo delivers webhooks without Redis: `manage.py deliver_webhooks` runs in the background
+# (the relay and the delivery every 2 s, as `make webhooks`) and is stopped when runserver exits.
+demo: $(STAMP) ## Migrate the SQLite database, load demo data, print logins, serve on :8000 (webhooks delivered in the background)
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/); webhooks delivered in the background"
+	DEBUG=1 WEBHOOK_ALLOW_PRIVATE=1 $(PY) manage.py deliver_webhooks & webhooks=$$!; \
+	trap 'kill $$webhooks 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # `make serve`: production settings over plain HTTP on this machine. The secrets are for local
@@ -42,7 +46,7 @@ serve: $(STAMP) ## Production-like: collectstatic, then gunicorn on :8000, DEBUG
 worker: $(STAMP) ## Celery worker and beat (webhooks, large regrades); needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0
 	$(PY) -m celery -A lms worker --beat --loglevel INFO
 
-webhooks: $(STAMP) ## Without Redis (beside `make demo`): turn attempt events into webhooks and deliver them every 2 s
+webhooks: $(STAMP) ## Without Redis (beside `make serve`; `make demo` runs it itself): turn attempt events into webhooks and deliver them every 2 s
 	DEBUG=1 WEBHOOK_ALLOW_PRIVATE=1 $(PY) manage.py deliver_webhooks
 
 browser: ## Install Debian's chromium for the browser tests when it is missing

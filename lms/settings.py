@@ -428,6 +428,10 @@ WEBHOOK_CLIENT_ID = env.str("WEBHOOK_CLIENT_ID", default="lms")
 # production, where an endpoint URL could otherwise reach internal services.
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
+# Sends in flight at once per delivery pump (threads), and at most this many to one endpoint,
+# so a slow endpoint holds its own slots and never the others' (attempts.webhooks.delivery).
+WEBHOOK_DELIVERY_THREADS = env.int("WEBHOOK_DELIVERY_THREADS", default=8)
+WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=4)
 # Seconds the relay waits before stepping over a gap in AttemptEvent ids (see relay.py).
 WEBHOOK_RELAY_GAP_GRACE = env.int("WEBHOOK_RELAY_GAP_GRACE", default=60)
 CELERY_BEAT_SCHEDULE = {

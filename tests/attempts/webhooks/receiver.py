@@ -1,5 +1,5 @@
 """A real HTTP receiver on 127.0.0.1 for the delivery tests: it records every request and
-answers as told (status, delay, redirect)."""
+answers as told (status, delay, redirect), and counts the requests it holds at once."""
 
 import contextlib
 import threading
@@ -15,6 +15,10 @@ class Receiver:
     delay: float = 0.0
     location: str = ""
     received: list = field(default_factory=list)  # (headers as a dict, body as str)
+    arrived: list = field(default_factory=list)  # time.monotonic() of each request
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests it was answering at once
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @contextlib.contextmanager
@@ -22,16 +26,25 @@ def receiver():
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers["content-length"])).decode()
-            state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            with state.lock:
+                state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                state.arrived.append(time.monotonic())
+                state.in_flight += 1
+                state.most_in_flight = max(state.most_in_flight, state.in_flight)
             time.sleep(state.delay)
+            with state.lock:
+                state.in_flight -= 1
             self.send_response(state.status)
             if state.location:
                 self.send_header("location", state.location)
-            self.send_header("content-length", "2")
+            answer = b"" if state.status == 204 else b"ok"  # a 204 has no body
+            self.send_header("content-length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def log_message(self, *args):  # quiet
             pass

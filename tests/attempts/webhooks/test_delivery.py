@@ -10,11 +10,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from attempts import services
 from attempts.models import AttemptEvent
 from attempts.webhooks import delivery
+from attempts.webhooks.management.commands import deliver_webhooks
 from attempts.webhooks.models import DeliveryAttempt, Endpoint, Message, RelayCursor
 from attempts.webhooks.relay import _advance, relay_events
 from lms import access
+from lms.models import Enrollment, User
 from tests import play
 from tests.attempts.webhooks.receiver import receiver
 from tests.factories import StaffFactory, UserFactory
@@ -53,18 +56,18 @@ def test_a_submission_gives_one_signed_delivery_with_every_key(kit, hook):
     attempt = submitted(kit)
     assert pump() == 2  # started and completed
     assert len(hook.received) == 2
-    headers, body = hook.received[1]
+    # Sent at once, they may arrive in either order: the envelope's sequence orders them.
+    started, completed = sorted(hook.received, key=lambda got: json.loads(got[1])["sequence"])
+    headers, body = completed
     # Verified by the library any receiver would use (it also checks the timestamp is fresh).
     envelope = Webhook(hook.endpoint.secret).verify(body, headers)
     assert envelope["type"] == "attempt.completed"
     assert envelope["id"] == headers["webhook-id"]
     assert set(envelope["data"]) == KEYS
     assert envelope["data"]["attemptId"] == str(attempt.uuid)
-    completed = AttemptEvent.objects.get(attempt=attempt, kind="submitted")
-    assert envelope["sequence"] == completed.pk
-    assert Webhook(hook.endpoint.secret).verify(*reversed(hook.received[0]))["type"] == (
-        "attempt.started"
-    )
+    event = AttemptEvent.objects.get(attempt=attempt, kind="submitted")
+    assert envelope["sequence"] == event.pk
+    assert Webhook(hook.endpoint.secret).verify(*reversed(started))["type"] == ("attempt.started")
     assert list(Message.objects.values_list("status", "tries")) == [("delivered", 1)] * 2
     log = DeliveryAttempt.objects.order_by("id").last()
     assert (log.status_code, log.succeeded, log.response_body) == (204, True, "")
@@ -171,15 +174,20 @@ def test_private_addresses_are_refused_unless_allowed(kit, hook, settings):
     pump()
     assert hook.received == []
     log = DeliveryAttempt.objects.first()
-    assert "127.0.0.1 resolves to a non-public address" in log.error
+    assert log.error == "Refused: 127.0.0.1 resolves to a non-public address 127.0.0.1"
     for url in (
         "http://10.0.0.1/x",
         "http://169.254.169.254/",
         "http://[::1]/",
         "http://localhost/",
+        "http://100.64.0.1/",  # carrier-grade NAT
     ):
-        with pytest.raises(delivery.Refused):
-            delivery.check_address(url)
+        hook.endpoint.url = url
+        attempt = delivery.send(Message(endpoint=hook.endpoint, payload={}), now=timezone.now())
+        assert "resolves to a non-public address" in attempt.error, url
+    hook.endpoint.url = "ftp://example.com/"
+    attempt = delivery.send(Message(endpoint=hook.endpoint, payload={}), now=timezone.now())
+    assert attempt.error == "Refused: not an http(s) URL: ftp://example.com/"
 
 
 def test_a_410_is_retried_and_an_endpoint_failing_for_five_days_is_disabled(kit, hook):
@@ -290,3 +298,67 @@ def test_a_hundred_submissions_give_a_hundred_deliveries_none_missing(kit, hook)
     got = sorted(json.loads(body)["data"]["attemptId"] for _, body in hook.received)
     assert got == sorted(str(a.uuid) for a in attempts)
     assert DeliveryAttempt.objects.filter(succeeded=True).count() == 100
+
+
+def test_a_thousand_submissions_give_a_thousand_deliveries_none_missing(kit, hook):
+    """The thousand finished attempts come from one set-based service call (paper results,
+    ``attempts_import_offline``: submitting them one by one takes 20 s); their messages come
+    from the relay, over HTTP, each verified."""
+    hook.endpoint.event_types = ["attempt.completed"]
+    hook.endpoint.save()
+    learners = User.objects.bulk_create(User(username=f"k{i:04}") for i in range(1000))
+    Enrollment.objects.bulk_create(
+        Enrollment(user=u, course=kit.course, enrolled_at=NOW - timedelta(days=2)) for u in learners
+    )
+    # Every third learner chose B (wrong: -1), the others A (right: 4 marks).
+    rows = [
+        {
+            "username": learner.username,
+            "exam": str(kit.exam.uuid),
+            "started_at": "2026-10-01T09:00:00+00:00",
+            "completed_at": "2026-10-01T09:10:00+00:00",
+            "q1": "B" if i % 3 == 0 else "A",
+        }
+        for i, learner in enumerate(learners)
+    ]
+    admin = StaffFactory(is_superuser=True)
+    report = services.attempts_import_offline(rows=rows, actor=admin, now=NOW + timedelta(hours=1))
+    assert report.imported == 1000
+    while relay_events():
+        pass
+    assert Message.objects.count() == 1000
+    while delivery.deliver_due():
+        pass
+
+    verify = Webhook(hook.endpoint.secret).verify
+    sent = [verify(body, headers) for headers, body in hook.received]
+    assert len(sent) == 1000
+    events = AttemptEvent.objects.filter(kind="imported")
+    assert sorted(m["sequence"] for m in sent) == sorted(events.values_list("pk", flat=True))
+    scores = {m["data"]["user"]["username"]: m["data"]["scoreRaw"] for m in sent}
+    assert scores == {u.username: -1 if i % 3 == 0 else 4 for i, u in enumerate(learners)}
+    # The log: one successful try per message, every message delivered.
+    assert Message.objects.filter(status="delivered", tries=1).count() == 1000
+    assert DeliveryAttempt.objects.filter(succeeded=True).count() == 1000
+    assert not DeliveryAttempt.objects.filter(succeeded=False).exists()
+
+
+def test_deliver_webhooks_loops_and_reports_the_passes_that_did_something(
+    kit, hook, capsys, monkeypatch
+):
+    sleeps = []
+
+    def sleep(seconds):  # the third pause ends the loop
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            submitted(kit)  # something to do on the second pass
+        if len(sleeps) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(deliver_webhooks, "sleep", sleep)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("deliver_webhooks", "--interval", "0.5")
+    # Pass 1: nothing yet (silent); pass 2: the submission; pass 3: nothing new (silent).
+    assert capsys.readouterr().out.splitlines() == ["3 events read, 2 tries"]
+    assert sleeps == [0.5, 0.5, 0.5]
+    assert len(hook.received) == 2

@@ -1,8 +1,9 @@
-"""Deliver webhooks without Celery or Redis (the demo): the relay and the delivery in a loop,
-the same functions the Celery task ``pump`` calls."""
+"""Deliver webhooks without Celery or Redis (``make demo`` runs it in the background): the relay
+and the delivery in a loop, the same functions the Celery task ``pump`` calls. Each pass that
+did something says so on one line; ``--once`` makes one pass and says what it did."""
 
-import time
 from datetime import UTC, datetime
+from time import sleep
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -38,7 +39,8 @@ class Command(BaseCommand):
                 read += batch
             while batch := deliver_due():
                 tried += batch
-            if once:
+            if once or read or tried:
                 self.stdout.write(f"{read} events read, {tried} tries")
+            if once:
                 return
-            time.sleep(interval)
+            sleep(interval)
