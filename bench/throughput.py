@@ -159,18 +159,59 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
+    """One wrk run; while it runs (its second half), what the machine is busy with."""
     threads = min(2, connections)  # two cores: more wrk threads only take CPU from the server
-    result = subprocess.run(
+    wrk = subprocess.Popen(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
          "-s", str(script), url],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        timeout=seconds + 60,
-        check=True,
     )  # fmt: skip
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    time.sleep(seconds / 2)
+    busy = busiest()
+    out, _ = wrk.communicate(timeout=seconds + 60)
+    if wrk.returncode:
+        sys.exit(f"wrk failed ({wrk.returncode})")
+    figures = json.loads(out.strip().splitlines()[-1])
     figures["load"] = os.getloadavg()[0]
+    figures["busy"] = busy
     return figures
+
+
+SERVER_GROUP = {"id": None}  # gunicorn's process group, told apart from other Python work
+
+
+def _cpu_ticks() -> dict[int, tuple[str, int]]:
+    """Per process: its command and the CPU ticks (user + system) it has used."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        command = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == SERVER_GROUP["id"]:
+            command = "gunicorn (measured)"
+        ticks[int(entry.name)] = (command, int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def busiest(count: int = 5, seconds: float = 1.0) -> str:
+    """What the shared machine is doing now: %CPU per command over ``seconds``, top ``count``
+    (100 % = one core)."""
+    before = _cpu_ticks()
+    time.sleep(seconds)
+    after = _cpu_ticks()
+    hertz = os.sysconf("SC_CLK_TCK")
+    totals = {}
+    for pid, (command, used) in after.items():
+        spent = used - before.get(pid, (command, used))[1]
+        totals[command] = totals.get(command, 0) + spent / hertz / seconds * 100
+    top = sorted(totals.items(), key=lambda item: -item[1])[:count]
+    return ", ".join(f"{command} {cpu:.0f}%" for command, cpu in top)
 
 
 def main() -> None:
@@ -233,13 +274,16 @@ def main() -> None:
 
     log = (work / "gunicorn.log").open("w")
     server = start_gunicorn(port, env, log)
+    SERVER_GROUP["id"] = server.pid
     rows = []
     try:
         for name in args.surfaces:
+            # Warm-up, not counted: every worker thread's connection, caches, the code paths.
+            run_wrk(base, scripts[name], max(args.connections), min(5, args.seconds))
             for connections in args.connections:
                 figures = run_wrk(base, scripts[name], connections, args.seconds)
                 rows.append((name, connections, figures))
-                print(f"  {name} c={connections}: {json.dumps(figures)}", flush=True)
+                print(f"  {name} c={connections}: {figures}", flush=True)
     finally:
         stop(server)
         log.close()
@@ -261,6 +305,9 @@ def main() -> None:
             f"| {f['p95_us'] / 1000:.0f} | {f['p99_us'] / 1000:.0f} "
             f"| {f['non_2xx'] + f['socket_errors']} | {f['load']:.1f} |"
         )
+    print("\nBusiest commands during each run (%CPU over 1 s mid-run, 100 % = one core):")
+    for name, connections, figures in rows:
+        print(f"  {name} c={connections}: {figures['busy']}")
     print(f"\ngunicorn's log: {log.name}")
 
 
