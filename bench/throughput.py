@@ -12,7 +12,8 @@ addressed; every run is bounded by ``--seconds``.
 
 It WRITES to the database it is given: the submission surface posts real submissions (each a
 new attempt) of the bench's own small assessment (``bench/submissions_load.py``'s setup: a
-course "bench-submissions", one learner per connection). Never point it at a shared database.
+course "bench-submissions", one learner per connection). Never point it at a shared database;
+``--surfaces list detail`` only reads (no setup is written then).
 
 Tokens are minted in this process with the server's JWT key (no password hashing in setup):
 the list and detail as the first superuser (every attempt visible), each submission as one of
@@ -93,7 +94,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(connections: int, detail_sample: int) -> dict:
+def prepare(connections: int, detail_sample: int, *, submit: bool) -> dict:
     """Tokens, attempt ids and the submission's assessment, read (and for the submission,
     written) through the ORM with the server's settings."""
     sys.path[0] = str(REPO)
@@ -110,14 +111,17 @@ def prepare(connections: int, detail_sample: int) -> dict:
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
         sys.exit("No superuser in this database (seed_demo makes 'admin').")
+    admin_token = f"JWT {VersionedSlidingToken.for_user(admin)}"
     # A sample of attempt ids spread over the whole table: one index probe each.
     highest = Attempt.objects.order_by("-pk").values_list("pk", flat=True).first()
     picks = random.Random(17).sample(range(1, highest + 1), min(detail_sample * 2, highest))
     ids = list(Attempt.objects.filter(pk__in=picks).values_list("pk", flat=True))[:detail_sample]
+    if not submit:  # list and detail only read: the database is left as it is
+        return {"admin": admin_token, "attempt_ids": ids}
     assessment, sheet, usernames = submissions_setup(20, connections)
     learners = User.objects.filter(username__in=usernames).order_by("username")
     return {
-        "admin": f"JWT {VersionedSlidingToken.for_user(admin)}",
+        "admin": admin_token,
         "attempt_ids": ids,
         "assessment": assessment,
         "sheet": sheet,
@@ -158,6 +162,15 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def settle(url: str) -> None:
+    """Let gunicorn finish what wrk left in flight when it stopped (up to one request per
+    connection, a queue of slow list pages at 32): the next run must not pay for it. A probe
+    of /health/ waits behind them; then a pause for the other worker's."""
+    with urllib.request.urlopen(f"{url}/health/", timeout=120) as response:
+        response.read()
+    time.sleep(3)
+
+
 def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
     """One wrk run; while it runs (its second half), what the machine is busy with."""
     threads = min(2, connections)  # two cores: more wrk threads only take CPU from the server
@@ -175,6 +188,7 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
     figures = json.loads(out.strip().splitlines()[-1])
     figures["load"] = os.getloadavg()[0]
     figures["busy"] = busy
+    settle(url)
     return figures
 
 
@@ -237,7 +251,7 @@ def main() -> None:
     env.pop("DB_POOL_MAX_SIZE", None)  # the default: one connection per thread
     os.environ.clear()
     os.environ.update(env)
-    data = prepare(max(args.connections), args.detail_sample)
+    data = prepare(max(args.connections), args.detail_sample, submit="submit" in args.surfaces)
     from django.conf import settings
 
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
@@ -252,13 +266,14 @@ def main() -> None:
             [data["admin"]],
             None,
         ),
-        "submit": (
+    }
+    if "assessment" in data:
+        surfaces["submit"] = (
             "POST",
             [f"/api/v1/assessments/{data['assessment']}/submissions"],
             data["learners"],
             json.dumps(data["sheet"]),
-        ),
-    }
+        )
     work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     scripts = {}
     for name in args.surfaces:
@@ -291,8 +306,8 @@ def main() -> None:
     print(
         f"\ngunicorn: {args.workers} workers × {args.threads} threads (gthread); psycopg pool "
         f"per worker: {pool}; wrk -t2, {args.seconds} s a run, loopback; "
-        f"{len(data['attempt_ids'])} attempt ids for the detail, {len(data['learners'])} "
-        f"learners for the submissions (20 answers each)\n"
+        f"{len(data['attempt_ids'])} attempt ids for the detail, "
+        f"{len(data.get('learners', []))} learners for the submissions (20 answers each)\n"
     )
     print(
         "| surface | connections | requests/s | p50 ms | p95 ms | p99 ms | non-2xx | load 1 min |"
