@@ -12,6 +12,7 @@ import pytest
 from django.db import connections, router, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from attempts.api.submissions.public_ids import ASSESSMENT, of_uuid
 from attempts.api.tokens import VersionedSlidingToken
@@ -121,6 +122,16 @@ class TestRoutedViews:
         assert 'FROM "attempts_attempt"' in tables(queries.replica)
         assert '"attempts_attempt"' not in tables(queries.primary)
         assert '"django_session"' in tables(queries.primary)
+
+    def test_the_xlsx_export_is_built_from_the_replica_and_sent_whole(self, client, kit, routed):
+        client.force_login(kit.instructor)
+        url = reverse("exam-attempts", args=[kit.exam.pk]) + "?export=xlsx"
+        with Capture() as queries:
+            response = client.get(url)
+            sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        assert sheet.max_row - 1 == 8  # the header, then the exam's 8 attempts
+        assert '"attempts_attempt"' in tables(queries.replica)
+        assert '"attempts_attempt"' not in tables(queries.primary)
 
     def test_the_attempt_list_page_itself_stays_on_the_primary(self, client, kit, routed):
         # An instructor's own change (finalize overdue, a rescore) shows at once on the page.
