@@ -192,7 +192,8 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
     return figures
 
 
-SERVER_GROUP = {"id": None}  # gunicorn's process group, told apart from other Python work
+# gunicorn's process group and the database's name: told apart from other work on the machine.
+SERVER_GROUP = {"id": None, "database": None}
 
 
 def _cpu_ticks() -> dict[int, tuple[str, int]]:
@@ -209,6 +210,14 @@ def _cpu_ticks() -> dict[int, tuple[str, int]]:
         fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[2]) == SERVER_GROUP["id"]:
             command = "gunicorn (measured)"
+        elif command == "postgres" and SERVER_GROUP["database"]:
+            # A backend's title names its database: ours apart from everyone else's.
+            try:
+                title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if f" {SERVER_GROUP['database']} " in title:
+                command = "postgres (measured)"
         ticks[int(entry.name)] = (command, int(fields[11]) + int(fields[12]))
     return ticks
 
@@ -290,6 +299,7 @@ def main() -> None:
     log = (work / "gunicorn.log").open("w")
     server = start_gunicorn(port, env, log)
     SERVER_GROUP["id"] = server.pid
+    SERVER_GROUP["database"] = settings.DATABASES["default"]["NAME"]
     rows = []
     try:
         for name in args.surfaces:
