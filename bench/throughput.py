@@ -263,7 +263,11 @@ def main() -> None:
     data = prepare(max(args.connections), args.detail_sample, submit="submit" in args.surfaces)
     from django.conf import settings
 
-    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    database = settings.DATABASES["default"]
+    pool = database.get("OPTIONS", {}).get("pool") or (
+        f"none (CONN_MAX_AGE {database.get('CONN_MAX_AGE')}, server-side cursors "
+        f"{'off' if database.get('DISABLE_SERVER_SIDE_CURSORS') else 'on'})"
+    )
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
