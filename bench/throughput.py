@@ -15,6 +15,9 @@ new attempt) of the bench's own small assessment (``bench/submissions_load.py``'
 course "bench-submissions", one learner per connection). Never point it at a shared database;
 ``--surfaces list detail`` only reads (no setup is written then).
 
+Through PgBouncer in transaction mode: ``DATABASE_POOL_MODE=transaction`` in the environment
+and ``--database-url`` naming PgBouncer's port (the server gets this environment).
+
 Tokens are minted in this process with the server's JWT key (no password hashing in setup):
 the list and detail as the first superuser (every attempt visible), each submission as one of
 the learners, round-robin. ``wrk`` is Debian's package (``apt-get install wrk``).
