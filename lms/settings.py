@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -140,6 +141,10 @@ def database_settings(url: str) -> dict:
     will write takes the lock up front (no "database is locked" half-way through), and a busy
     timeout so concurrent requests wait instead of failing.
     PostgreSQL: psycopg 3's connection pool (``DB_POOL=off`` disables it, e.g. behind PgBouncer).
+    Behind PgBouncer in transaction mode (``DATABASE_POOL_MODE=transaction``), where each
+    transaction may get another server connection: no server-side cursors (a cursor outside a
+    transaction would be looked for on another server) and no pool of ours (PgBouncer is the
+    pool; persistent connections to it instead, ``CONN_MAX_AGE``).
     """
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -158,7 +163,12 @@ def database_settings(url: str) -> dict:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["ENGINE"] = "django.db.backends.postgresql"
-        if env.bool("DB_POOL", default=True):
+        pgbouncer_transactions = env.str("DATABASE_POOL_MODE", default="session") == "transaction"
+        if pgbouncer_transactions:
+            # .iterator() (the exports) then reads through a client-side cursor: libpq holds
+            # the whole result in memory, so a large export's memory is no longer flat.
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        if env.bool("DB_POOL", default=True) and not pgbouncer_transactions:
             config.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": 1,
                 # --- Serving: one connection per gunicorn thread (lms/gunicorn.conf.py); a
@@ -184,6 +194,24 @@ DATABASES = {
         env.str("DATABASE_URL", default=f"sqlite:///{SQLITE_DEFAULT_PATH}")
     )
 }
+
+# --- Read replica (lms/replica.py) -------------------------------------------------------------
+# DATABASE_REPLICA_URL: a streaming replica of DATABASE_URL, read by the reports and exports
+# that say so (@reads_from_replica); unset, there is no "replica" alias and no router. Its
+# options are the primary's (the same database_settings: pool, PgBouncer mode). Under test it
+# is a mirror of the test database (Django's TEST MIRROR: no second database is created).
+# DATABASE_TEST_REPLICA (the test suite, pytest-env): the mirror alias alone, without the
+# router, so that the router's own tests run on two aliases and install it themselves.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **database_settings(DATABASE_REPLICA_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["lms.replica.ReplicaRouter"]
+elif env.bool("DATABASE_TEST_REPLICA", default=False):
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# --- end Read replica -------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "lms.User"
@@ -436,4 +464,17 @@ WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=4
 WEBHOOK_RELAY_GAP_GRACE = env.int("WEBHOOK_RELAY_GAP_GRACE", default=60)
 CELERY_BEAT_SCHEDULE = {
     "webhooks-pump": {"task": "attempts.webhooks.tasks.pump", "schedule": 2.0},
+}
+
+# --- Celery queues: one per kind of work, so each scales (and is watched) on its own ----------
+# A worker started without -Q consumes all four (one machine: `make worker`); past one machine,
+# `celery -A lms worker -Q webhooks` etc. per group of workers (README, "Going past one
+# machine"). Routes are glob patterns on task names; anything else goes to "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "webhooks", "regrades", "exports")]
+CELERY_TASK_ROUTES = {
+    "attempts.webhooks.tasks.*": {"queue": "webhooks"},
+    "attempts.tasks.regrade_*": {"queue": "regrades"},
+    # The export tasks (large XLSX files built off the request), wherever they are defined.
+    "*.export_*": {"queue": "exports"},
 }

@@ -31,10 +31,12 @@ from attempts.web.permissions import ReviewerRequiredMixin
 from attempts.web.rescore import rescore_banner
 from attempts.web.tables import AttemptTable
 from lms import access
+from lms.replica import reads_from_replica
 
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
 
 
+@reads_from_replica(when=lambda request: request.GET.get("export") in EXPORTS)
 class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
     """Attempts of one exam. Who: admins, and instructors of the exam's course (else 404)."""
 

@@ -32,6 +32,7 @@ from attempts.statistics.rounding import CENT, TENTH, optional_half_up
 from attempts.web.charts import histogram, scatter
 from attempts.web.exports import csv_response, xlsx_response
 from attempts.web.permissions import ReviewerRequiredMixin
+from lms.replica import reads_from_replica
 
 EXCERPT_CHARS = 60
 TYPE_LABELS = dict(Question.Type.choices)
@@ -128,6 +129,7 @@ class ExamStatisticsMixin(ReviewerRequiredMixin):
         return which if which in Which.CHOICES else self.get_exam().rank_policy
 
 
+@reads_from_replica
 class ExamStatisticsView(ExamStatisticsMixin, TemplateView):
     template_name = "attempts/exam_statistics.html"
 
@@ -196,6 +198,7 @@ def test_rows(test) -> list[tuple[str, object]]:
 BUCKETS = 10
 
 
+@reads_from_replica
 class QuestionStatisticsView(ExamStatisticsMixin, TemplateView):
     template_name = "attempts/question_statistics.html"
 

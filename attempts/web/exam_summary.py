@@ -13,8 +13,10 @@ from attempts.statistics.exam import exam_summary
 from attempts.web.charts import histogram
 from attempts.web.permissions import ReviewerRequiredMixin
 from attempts.web.rescore import rescore_banner
+from lms.replica import reads_from_replica
 
 
+@reads_from_replica
 class ExamSummaryView(ReviewerRequiredMixin, TemplateView):
     template_name = "attempts/exam_summary.html"
 

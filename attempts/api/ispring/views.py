@@ -28,6 +28,7 @@ from attempts.api.ispring.serializers import (
 from attempts.api.permissions import IsReviewer
 from attempts.api.schema import contract_tag, detail_error, field_errors
 from lms.models import ApiClient
+from lms.replica import reads_from_replica
 
 TAG = contract_tag(
     "iSpring Learn API",
@@ -191,6 +192,7 @@ RESULTS_SCHEMA = extend_schema(
 )
 
 
+@reads_from_replica
 class ModuleResultList(APIView):
     authentication_classes = [tokens.IspringTokenAuthentication]
     permission_classes = [IsReviewer]

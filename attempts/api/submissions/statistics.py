@@ -20,6 +20,7 @@ from attempts.api.submissions.schema import problems
 from attempts.api.submissions.views import ASSESSMENT_ID, TAG, SubmissionsView
 from attempts.statistics.item_inputs import Which, item_analysis
 from attempts.statistics.items import Flag
+from lms.replica import reads_from_replica
 
 
 def _number(**kwargs):
@@ -140,6 +141,7 @@ class StatisticsSerializer(serializers.Serializer):
     ],
     responses={200: StatisticsSerializer, **problems(400, 401, 403, 404)},
 )
+@reads_from_replica
 class AssessmentStatistics(SubmissionsView, APIView):
     def get(self, request, *args, **kwargs):
         params = QueryParams(data=request.query_params)

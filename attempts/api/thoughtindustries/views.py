@@ -28,6 +28,7 @@ from attempts.api.thoughtindustries.serializers import (
     attempt_data,
 )
 from attempts.models import Attempt
+from lms.replica import reads_from_replica
 
 TAG = contract_tag(
     "Thought Industries API",
@@ -137,6 +138,7 @@ SCHEMA = extend_schema(
 )
 
 
+@reads_from_replica
 class AssessmentAttemptList(APIView):
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [IsReviewer]
