@@ -13,13 +13,14 @@ import inspect
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import islice
 
-from django.db import connections
+from django.db import connections, transaction
 from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -173,9 +174,15 @@ def chunks_of(queryset, fields: Sequence[str], chunk_size: int) -> Iterator[list
     chunk; a row deleted meanwhile is left out."""
     rows = queryset.values_list(*fields)
     if uses_server_side_cursors(queryset.db):
-        records = rows.iterator(chunk_size=chunk_size)
-        while chunk := list(islice(records, chunk_size)):
-            yield chunk
+        # In a transaction: outside one (autocommit) Django declares the cursor WITH HOLD,
+        # and PostgreSQL then runs the whole query and stores its result before the first
+        # row comes; inside, rows stream as the query produces them.
+        connection = connections[queryset.db]
+        held = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with transaction.atomic(using=queryset.db) if held else nullcontext():
+            records = rows.iterator(chunk_size=chunk_size)
+            while chunk := list(islice(records, chunk_size)):
+                yield chunk
         return
     ids = array("q", queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), chunk_size):
