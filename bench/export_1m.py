@@ -9,7 +9,8 @@ and reads the whole streamed body (never holding it), ``--repeat`` times after a
 the median seconds, the queries of one request, and the peak of Python allocations in a
 separate request (``tracemalloc`` slows Python, so it is never timed). The minimal SQL is the
 export's own SELECT (exactly the columns it writes, in its order) streamed from a server-side
-cursor in chunks of 2,000 rows on a raw cursor, with nothing done to the rows: the database
+cursor in chunks of 2,000 rows on a raw cursor (timestamps decoded in C), with nothing done to
+the rows: the database
 and driver part of the export. Flat memory: the peak at the smallest exam is about the peak
 at the largest.
 
@@ -38,7 +39,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 from attempts.models import Attempt  # noqa: E402
-from attempts.web.exports import ATTEMPT_FIELDS  # noqa: E402
+from attempts.web.exports import ATTEMPT_FIELDS, _timestamps_loaded_in_c  # noqa: E402
 from lms import access  # noqa: E402
 from lms.models import User  # noqa: E402
 
@@ -77,7 +78,9 @@ def minimal_sql(queryset, alias: str) -> float:
     connection = connections[alias]
     connection.ensure_connection()
     started = time.perf_counter()
-    with connection.connection.transaction():  # a named cursor lives in a transaction
+    # A named cursor lives in a transaction; timestamps decoded by psycopg's C loader, as the
+    # export reads them (Django's own loader parses each one in Python).
+    with _timestamps_loaded_in_c(connection), connection.connection.transaction():
         raw = connection.connection.cursor(name="bench_export")
         raw.itersize = CHUNK
         raw.execute(sql, params)
