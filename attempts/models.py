@@ -231,11 +231,12 @@ class Attempt(models.Model):
     def is_overdue(self, now=None) -> bool:
         """Running past its deadline: the learner can no longer answer, the attempt awaits
         the finalizer (or an instructor's "finalize now" or extension)."""
-        return (
-            self.state == self.State.RUNNING
-            and self.deadline_at is not None
-            and (now or timezone.now()) > self.deadline_at
-        )
+        return self.overdue(self.state, self.deadline_at, now or timezone.now())
+
+    @staticmethod
+    def overdue(state: int, deadline_at, now) -> bool:
+        """``is_overdue`` from the fields alone, for exports that read rows as tuples."""
+        return state == Attempt.State.RUNNING and deadline_at is not None and now > deadline_at
 
     def state_label(self, now=None) -> str:
         """What pages call the state: "Overdue" for a running attempt past its deadline (the
@@ -253,12 +254,19 @@ class Attempt(models.Model):
         Never more than the time allowed plus ``DEADLINE_GRACE``: an attempt left running
         past its deadline (or closed late, before the services capped ``completed_at``)
         stopped counting time at the deadline, whatever the clock says since."""
-        if self.state == self.State.NOT_STARTED:
+        return self.time_between(
+            self.state, self.started_at, self.completed_at, self.deadline_at, now or timezone.now()
+        )
+
+    @staticmethod
+    def time_between(state: int, started_at, completed_at, deadline_at, now) -> timedelta | None:
+        """``time_taken`` from the fields alone, for exports that read rows as tuples."""
+        if state == Attempt.State.NOT_STARTED:
             return None
-        end = self.completed_at or now or timezone.now()
-        if self.deadline_at is not None:
-            end = min(end, self.deadline_at + DEADLINE_GRACE)
-        return max(end - self.started_at, timedelta(0))
+        end = completed_at or now
+        if deadline_at is not None:
+            end = min(end, deadline_at + DEADLINE_GRACE)
+        return max(end - started_at, timedelta(0))
 
     def remaining_time(self, now=None) -> timedelta | None:
         """Time left to the deadline (zero once past or finished); None when untimed."""

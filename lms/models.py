@@ -122,7 +122,13 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.name_from(self.display_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(display_name: str, first_name: str, last_name: str, username: str) -> str:
+        """``name`` from the fields alone (exports read rows as tuples): the display name,
+        else "first last" (Django's ``get_full_name``), else the username."""
+        return display_name or f"{first_name} {last_name}".strip() or username
 
     @property
     def is_admin(self) -> bool:

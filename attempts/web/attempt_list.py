@@ -127,12 +127,17 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
                 (eq_id, f"Q{number} ({marks})")
                 for number, (eq_id, marks) in enumerate(placed.values_list("id", "marks"), 1)
             ]
-        columns = attempt_columns(
-            now=self.now, rank_of=table.value_rank, zone=timezone.get_current_timezone()
+        zone = timezone.get_current_timezone()  # the user's: gone once the rows stream
+        columns = attempt_columns(zone)
+        rows = attempt_rows(
+            table.data.data, now=self.now, ranks=table.ranks, zone=zone, questions=questions
         )
-        rows = attempt_rows(table.data.data, columns, questions=questions)
-        name = f"attempts-{slugify(exam.title)}"
-        return write(rows, name, widths=[column.width for column in columns])
+        return write(
+            rows,
+            f"attempts-{slugify(exam.title)}",
+            widths=[column.width for column in columns],
+            kinds=[column.kind for column in columns],
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,14 +11,17 @@ attempt list's own export (more columns than the screen has room for)."""
 import csv
 import inspect
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from itertools import islice
 
+from django.db import connections, transaction
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.timezone import localtime
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,6 +29,8 @@ from openpyxl.utils import get_column_letter
 
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
+from attempts.statistics.ranking import RankTable, in_population
+from lms.models import User
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV
 # injection, OWASP): such text gets a leading apostrophe. Numbers like -1.50 stay numbers.
@@ -77,77 +82,258 @@ def table_values(table, queryset, chunk_size: int = 2000) -> Iterator[list]:
 # ------------------------------------------------------------------------ the attempt export
 
 
+class Kind(StrEnum):
+    """How a column's values are written to CSV (XLSX types each cell itself)."""
+
+    NUMBER = "number"  # int, Decimal or None: the csv module writes them as they are
+    LABEL = "label"  # the product's own words (state, result): never a formula
+    TEXT = "text"  # what users typed (names, emails): escaped against formulas
+    DATETIME = "datetime"  # naive local time
+    DURATION = "duration"  # timedelta, as H:MM:SS
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
     width: int  # XLSX column width, in characters
-    read: Callable  # attempt -> cell value (str, int, Decimal, datetime, timedelta or None)
+    kind: Kind = Kind.NUMBER
 
 
-def attempt_columns(*, now: datetime, rank_of: Callable, zone: tzinfo) -> list[Column]:
+# What the attempt export reads of each attempt, in this order: one tuple per row from
+# ``values_list`` (no model instance, no method call per row; 20 times faster at 400k rows).
+ATTEMPT_FIELDS = (
+    "pk",
+    "attempt_number",
+    "user__display_name",
+    "user__first_name",
+    "user__last_name",
+    "user__username",
+    "user__email",
+    "state",
+    "started_at",
+    "completed_at",
+    "deadline_at",
+    "correct_count",
+    "incorrect_count",
+    "partial_count",
+    "unanswered_count",
+    "pending_count",
+    "score",
+    "max_score",
+    "percentage",
+    "passed",
+    "counts_for_rank",
+)
+
+
+def attempt_columns(zone: tzinfo) -> list[Column]:
     """The attempt export's columns. Score and percentage are empty until the attempt is
     finished (a running attempt's stored totals are "so far"); a pending attempt's are
-    provisional, as its State and Result say."""
-
-    def local(value: datetime | None) -> datetime | None:
-        """In ``zone`` (the user's; given, not read when the rows stream: the request's
-        active zone is gone by then), without tzinfo: spreadsheets have no zones, so the
-        header names it instead."""
-        return None if value is None else localtime(value, zone).replace(tzinfo=None)
-
-    def started(attempt):
-        return None if attempt.state == Attempt.State.NOT_STARTED else local(attempt.started_at)
-
-    def result(attempt, field):
-        return getattr(attempt, field) if attempt.is_finished else None
-
+    provisional, as its State and Result say. Times are in ``zone`` (the user's), which the
+    header names: spreadsheets have no zones."""
     return [
-        Column("Attempt id", 10, lambda a: a.pk),
-        Column("Attempt number", 9, lambda a: a.attempt_number),
-        Column("Learner name", 24, lambda a: a.user.name),
-        Column("Username", 16, lambda a: a.user.username),
-        Column("Email", 28, lambda a: a.user.email),
-        Column("State", 18, lambda a: a.state_label(now)),
-        Column(f"Started ({zone})", 18, started),
-        Column(f"Completed ({zone})", 18, lambda a: local(a.completed_at)),
-        Column("Time taken", 11, lambda a: a.time_taken(now)),
-        Column("Correct", 9, lambda a: a.correct_count),
-        Column("Incorrect", 9, lambda a: a.incorrect_count),
-        Column("Partial", 9, lambda a: a.partial_count),
-        Column("Unanswered", 11, lambda a: a.unanswered_count),
-        Column("Awaiting marking", 9, lambda a: a.pending_count),
-        Column("Score", 9, lambda a: result(a, "score")),
-        Column("Max score", 9, lambda a: a.max_score),
-        Column("Percentage", 11, lambda a: result(a, "percentage")),
-        Column("Result", 16, lambda a: a.result_label),
-        Column("Rank", 7, rank_of),
+        Column("Attempt id", 10),
+        Column("Attempt number", 9),
+        Column("Learner name", 24, Kind.TEXT),
+        Column("Username", 16, Kind.TEXT),
+        Column("Email", 28, Kind.TEXT),
+        Column("State", 18, Kind.LABEL),
+        Column(f"Started ({zone})", 18, Kind.DATETIME),
+        Column(f"Completed ({zone})", 18, Kind.DATETIME),
+        Column("Time taken", 11, Kind.DURATION),
+        Column("Correct", 9),
+        Column("Incorrect", 9),
+        Column("Partial", 9),
+        Column("Unanswered", 11),
+        Column("Awaiting marking", 9),
+        Column("Score", 9),
+        Column("Max score", 9),
+        Column("Percentage", 11),
+        Column("Result", 16, Kind.LABEL),
+        Column("Rank", 7),
     ]
+
+
+def uses_server_side_cursors(alias: str) -> bool:
+    """Does ``QuerySet.iterator()`` stream from the database? Not on PostgreSQL with
+    ``DISABLE_SERVER_SIDE_CURSORS`` (PgBouncer in transaction mode): psycopg would then load
+    the whole result at once. SQLite streams from its own cursor."""
+    connection = connections[alias]
+    return not (
+        connection.vendor == "postgresql"
+        and connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    )
+
+
+@contextmanager
+def _timestamps_loaded_in_c(connection):
+    """On PostgreSQL, for the block: psycopg's C loader of timestamptz instead of Django's,
+    which parses each value in Python (with a regular expression) then replaces its tzinfo:
+    two thirds of the time of streaming an exam's attempts. Both give the same instants (the
+    session's time zone is Django's); Django's is put back after the block."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from psycopg import adapters
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+
+    connection.ensure_connection()
+    oid = adapters.types["timestamptz"].oid
+    mapping = connection.connection.adapters
+    django_loader = mapping.get_loader(oid, Format.TEXT)
+    c_loader = adapters.get_loader(oid, Format.TEXT)  # psycopg's own: C with psycopg[binary]
+
+    class Fast(Loader):
+        # Django reads ``timezone`` off the loader when it makes a cursor: the same as its.
+        timezone = django_loader.timezone
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._load = c_loader(oid, context).load
+
+        def load(self, data):
+            return self._load(data)
+
+    mapping.register_loader(oid, Fast)
+    try:
+        yield
+    finally:
+        mapping.register_loader(oid, django_loader)
+
+
+def chunks_of(queryset, fields: Sequence[str], chunk_size: int) -> Iterator[list[tuple]]:
+    """Lists of at most ``chunk_size`` tuples of ``fields`` (``pk`` first), every row of
+    ``queryset`` in its order, never all of them in memory.
+
+    One query through a server-side cursor where there is one. Without (PgBouncer), a
+    deferred join: the ordered ids first (8 bytes a row), then one query by primary key per
+    chunk; a row deleted meanwhile is left out."""
+    rows = queryset.values_list(*fields)
+    if uses_server_side_cursors(queryset.db):
+        # In a transaction: outside one (autocommit) Django declares the cursor WITH HOLD,
+        # and PostgreSQL then runs the whole query and stores its result before the first
+        # row comes; inside, rows stream as the query produces them.
+        connection = connections[queryset.db]
+        held = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with (
+            transaction.atomic(using=queryset.db) if held else nullcontext(),
+            _timestamps_loaded_in_c(connection),
+        ):
+            records = rows.iterator(chunk_size=chunk_size)
+            while chunk := list(islice(records, chunk_size)):
+                yield chunk
+        return
+    ids = array("q", queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        part = ids[start : start + chunk_size]
+        found = {row[0]: row for row in rows.order_by().filter(pk__in=part)}
+        yield [found[pk] for pk in part if pk in found]
 
 
 def attempt_rows(
     queryset,
-    columns: list[Column],
     *,
+    now: datetime,
+    ranks: RankTable,
+    zone: tzinfo,
     questions: list[tuple[int, str]] = (),
     chunk_size: int = 2000,
 ) -> Iterator[list]:
-    """Header, then one row per attempt of ``queryset`` (in its order). With ``questions``
-    (``(exam question id, header)`` in exam order) one more column each: the marks awarded,
-    read for a whole chunk of attempts in one query (never one per row); empty where the
-    attempt has no answer row (a running attempt's unanswered question)."""
-    yield [column.header for column in columns] + [header for _, header in questions]
-    records = queryset.iterator(chunk_size=chunk_size)
-    while chunk := list(islice(records, chunk_size)):
+    """Header, then one row per attempt of ``queryset`` (in its order), typed values in the
+    order of :func:`attempt_columns`. With ``questions`` (``(exam question id, header)`` in
+    exam order) one more column each: the marks awarded, read for a whole chunk of attempts
+    in one query (never one per row); empty where the attempt has no answer row (a running
+    attempt's unanswered question).
+
+    Labels and ranks are looked up in tables built once from the model's own rules
+    (``Attempt.result_label``, ``state_label``, ``ranking.in_population``), not computed per
+    row; the time taken and the learner's name come from the models' field-level functions."""
+    yield [column.header for column in attempt_columns(zone)] + [h for _, h in questions]
+    State = Attempt.State
+    moment = now - timedelta(microseconds=1)
+    # (state, past its deadline) -> what the State column says.
+    state_labels = {
+        (state, late): Attempt(state=state, deadline_at=moment if late else None).state_label(now)
+        for state in State
+        for late in (False, True)
+    }
+    result_labels = {
+        (state, passed): Attempt(state=state, passed=passed).result_label
+        for state in State
+        for passed in (None, False, True)
+    }
+    ranked = {
+        (state, flag): in_population(Attempt(state=state, counts_for_rank=flag))
+        for state in State
+        for flag in (False, True)
+    }
+    finished = frozenset(Attempt.FINISHED_STATES)
+    not_started = State.NOT_STARTED
+    rank, name_from, time_between = ranks.rank, User.name_from, Attempt.time_between
+    question_ids = [eq_id for eq_id, _ in questions]
+    for chunk in chunks_of(queryset, ATTEMPT_FIELDS, chunk_size):
         marks: dict[tuple[int, int], Decimal] = {}
         if questions:
             answers = UserAnswer.objects.filter(
-                attempt_id__in=[attempt.pk for attempt in chunk]
+                attempt_id__in=[row[0] for row in chunk]
             ).values_list("attempt_id", "exam_question_id", "marks_awarded")
             marks = {(attempt_id, eq_id): value for attempt_id, eq_id, value in answers}
-        for attempt in chunk:
-            row = [column.read(attempt) for column in columns]
-            row.extend(marks.get((attempt.pk, eq_id)) for eq_id, _ in questions)
+        for (
+            pk,
+            number,
+            display_name,
+            first_name,
+            last_name,
+            username,
+            email,
+            state,
+            started_at,
+            completed_at,
+            deadline_at,
+            correct,
+            incorrect,
+            partial,
+            unanswered,
+            pending,
+            score,
+            max_score,
+            percentage,
+            passed,
+            counts_for_rank,
+        ) in chunk:
+            done = state in finished
+            late = Attempt.overdue(state, deadline_at, now)
+            row = [
+                pk,
+                number,
+                name_from(display_name, first_name, last_name, username),
+                username,
+                email,
+                state_labels[state, late],
+                None if state == not_started else _naive(started_at, zone),
+                None if completed_at is None else _naive(completed_at, zone),
+                time_between(state, started_at, completed_at, deadline_at, now),
+                correct,
+                incorrect,
+                partial,
+                unanswered,
+                pending,
+                score if done else None,
+                max_score,
+                percentage if done else None,
+                result_labels[state, passed],
+                rank(score) if ranked[state, counts_for_rank] else "",
+            ]
+            if questions:
+                row.extend([marks.get((pk, eq_id)) for eq_id in question_ids])
             yield row
+
+
+def _naive(value: datetime, zone: tzinfo) -> datetime:
+    """``value`` in ``zone``, without tzinfo (``django.utils.timezone.localtime``'s
+    conversion, without its checks on every cell)."""
+    return value.astimezone(zone).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------------------------- formats
@@ -170,14 +356,54 @@ def _csv_text(value) -> str:
     return escape_formula(value)
 
 
-def csv_response(rows: Iterable[list], filename: str, **_) -> StreamingHttpResponse:
-    """Streamed line by line; the first line starts with the BOM."""
+def _csv_datetime(value: datetime | None) -> str | None:
+    # As strftime("%Y-%m-%d %H:%M:%S") writes it (four-digit years), three times faster.
+    return None if value is None else value.isoformat(" ", "seconds")
+
+
+# Kind -> what turns a value into its CSV text; numbers and labels go to the csv module as
+# they are (it writes None as an empty field and a number as str() does).
+CSV_TEXT = {Kind.TEXT: escape_formula, Kind.DATETIME: _csv_datetime, Kind.DURATION: format_hms}
+
+
+def csv_lines(rows: Iterable[list], kinds: Sequence[Kind] = ()) -> Iterator[str]:
+    """The lines of the CSV file, the first one starting with the BOM. With ``kinds`` (one
+    per column; columns past them are numbers) only the columns that need it are converted,
+    with no test of each cell's type; without, every cell is."""
     writer = csv.writer(_Echo())
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        return
+    yield BOM + writer.writerow([_csv_text(cell) for cell in header])
+    if not kinds:
+        for row in rows:
+            yield writer.writerow([_csv_text(cell) for cell in row])
+        return
+    convert = [(index, CSV_TEXT[kind]) for index, kind in enumerate(kinds) if kind in CSV_TEXT]
+    write = writer.writerow
+    for row in rows:
+        for index, text in convert:
+            row[index] = text(row[index])
+        yield write(row)
+
+
+def csv_response(
+    rows: Iterable[list], filename: str, *, kinds: Sequence[Kind] = (), **_
+) -> StreamingHttpResponse:
+    """Streamed line by line (:func:`csv_lines`), in blocks of about 64 KB: one WSGI write
+    per line would cost more than the line."""
 
     def lines():
-        for number, row in enumerate(rows):
-            line = writer.writerow([_csv_text(cell) for cell in row])
-            yield BOM + line if number == 0 else line
+        block, size = [], 0
+        for line in csv_lines(rows, kinds):
+            block.append(line)
+            size += len(line)
+            if size >= 65536:
+                yield "".join(block)
+                block, size = [], 0
+        if block:
+            yield "".join(block)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -212,7 +438,9 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def xlsx_response(rows: Iterable[list], filename: str, *, widths: list[int] = ()) -> FileResponse:
+def xlsx_response(
+    rows: Iterable[list], filename: str, *, widths: list[int] = (), **_
+) -> FileResponse:
     """Written row by row in openpyxl's write-only mode to a temporary file, then streamed.
     The header row is bold on a fill, frozen, and carries an autofilter over every row;
     ``widths`` sets the first columns' widths (the others get a default)."""

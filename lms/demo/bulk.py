@@ -116,11 +116,25 @@ def _insert_sql(model, columns: Sequence[str]) -> str:
     )
 
 
-def _copy(cursor, model, columns: Sequence[str], rows: list[tuple]) -> None:
-    """PostgreSQL: ``COPY ... FROM STDIN``, several times faster than ``executemany`` there."""
+def _column_types(cursor, table: str, columns: Sequence[str]) -> list[int]:
+    """The type oids of ``columns`` of ``table``, which binary COPY needs to encode values."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+        [table],
+    )
+    types = dict(cursor.fetchall())
+    return [types[column] for column in columns]
+
+
+def _copy(cursor, model, columns: Sequence[str], rows: list[tuple], types: list[int]) -> None:
+    """PostgreSQL: ``COPY ... FROM STDIN`` in binary, several times faster than
+    ``executemany`` there, and three times faster than text COPY (nothing is formatted to
+    text in Python or parsed back by the server)."""
     quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    table = quote(model._meta.db_table)
+    sql = f"COPY {table} ({', '.join(map(quote, columns))}) FROM STDIN (FORMAT BINARY)"
     with cursor.cursor.copy(sql) as copy:  # the psycopg cursor under Django's wrapper
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 
@@ -183,8 +197,10 @@ def bulk_attempts(
 
     Each attempt is finished (completed, or pending evaluation when an essay is left for the
     instructor) and has one answer per exam question, as a submitted attempt has. Each chunk
-    is one transaction; see :func:`_insert` for how its rows get their ids. Afterwards the
-    planner statistics are refreshed and each exam's rank population set (one UPDATE each).
+    is one transaction (a savepoint of one for a large load on PostgreSQL: see
+    :func:`_checks_at_the_end`); see :func:`_insert` for how its rows get their ids.
+    Afterwards the planner statistics are refreshed and each exam's rank population set (one
+    UPDATE each).
     """
     result = BulkResult(existing=bulk_attempt_count(e.exam for e in exams))
     todo = target - result.existing
@@ -198,7 +214,11 @@ def bulk_attempts(
         dict(User.objects.filter(pk__in=ids).values_list("pk", "username")),
         first_marker=BULK_MARKER + result.existing,
     )
-    with progress(todo, "Bulk attempts") as bar, _large_page_cache():
+    with (
+        progress(todo, "Bulk attempts") as bar,
+        _large_page_cache(),
+        _checks_at_the_end(big=large_load(todo)),
+    ):
         while result.created < todo:
             with transaction.atomic():
                 batch = _insert(generator, min(chunk_size, todo - result.created))
@@ -214,6 +234,67 @@ def bulk_attempts(
         with transaction.atomic():
             refresh_rank_population(exam=exam.exam)
     return result
+
+
+# A load of at least this many attempts, and at least as many as the table holds, drops the
+# attempt tables' foreign keys and secondary indexes and builds them again at the end.
+REBUILD_FROM = 50_000
+
+
+def large_load(todo: int) -> bool:
+    """Is building the indexes and checks again after the load cheaper than keeping them
+    through it? Only when the load at least doubles the table (they are built over every
+    row, old ones too)."""
+    return todo >= REBUILD_FROM and todo >= Attempt.objects.count()
+
+
+# The tables the bulk writer fills.
+BULK_TABLES = (Attempt, UserAnswer, UserAnswer.selected_choices.through, AttemptEvent)
+
+
+@contextmanager
+def _checks_at_the_end(*, big: bool):
+    """On PostgreSQL, for a large load (``big``): one transaction that drops the foreign keys
+    of the bulk tables and their indexes that back no constraint, loads, then builds the
+    indexes and adds the foreign keys again (each checked by one scan).
+
+    Row by row, the deferred foreign keys ran about half a million trigger checks at each
+    chunk's commit (3.5 s a chunk under load) and every index took each row as it came. The
+    primary keys and unique constraints stay. The definitions are read from the catalog, so
+    they are the migrations' own; and DDL is transactional there, so a load that fails
+    leaves every constraint as it was. The tables are locked for the whole load."""
+    if not big or connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in BULK_TABLES]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Checks still deferred from earlier writes of an outer transaction (a test's) run
+        # now: a table with pending trigger events cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint WHERE conindid = indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        yield
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
 @contextmanager
@@ -311,6 +392,9 @@ def _insert(generator: "_BulkGenerator", size: int) -> _Batch:
         if postgres:
             names = ", ".join(quote(model._meta.db_table) for model in (Attempt, UserAnswer))
             cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+            # Demo data: a crash may lose the last chunks committed (the database stays
+            # consistent and a re-run tops up), so the commit need not wait for the disk.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         first = []
         for model in (Attempt, UserAnswer):
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quote(model._meta.db_table)}")
@@ -323,7 +407,8 @@ def _insert(generator: "_BulkGenerator", size: int) -> _Batch:
             (AttemptEvent, EVENT_COLUMNS, batch.events),
         ):
             if postgres:
-                _copy(cursor, model, columns, rows)
+                types = _column_types(cursor, model._meta.db_table, columns)
+                _copy(cursor, model, columns, rows, types)
             else:
                 cursor.executemany(_insert_sql(model, columns), rows)
         if postgres and batch.attempts:
@@ -351,6 +436,8 @@ class _BulkGenerator:
         self.aware = connection.features.supports_timezones
         self.start = WINDOW_START if self.aware else WINDOW_START.replace(tzinfo=None)
         self.native_uuid = connection.features.has_native_uuid_field  # else 32 hex digits
+        # An event's empty details: binary COPY encodes a dict into jsonb; SQLite takes text.
+        self.no_details = {} if connection.vendor == "postgresql" else "{}"
 
     def batch(self, first_attempt: int, first_answer: int, size: int) -> _Batch:
         batch = _Batch(first_attempt, first_answer)
@@ -464,7 +551,7 @@ class _BulkGenerator:
         )
         # The outbox row of the import: from nothing to the stored result, by no one.
         batch.events.append((attempt_id, AttemptEvent.Kind.IMPORTED.value, None, state, None,
-                             total.score, at(end), None, "{}"))  # fmt: skip
+                             total.score, at(end), None, self.no_details))  # fmt: skip
         self.next_marker += 1
         self.picker.finished(exam.exam.pk, user_id, attempt_number, end)
         return answer_id

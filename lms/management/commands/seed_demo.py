@@ -17,6 +17,37 @@ from lms.demo import (
 )
 
 
+class LineProgress:
+    """Progress for a log file (stderr is not a terminal): a plain line at every tenth of
+    the total, instead of a bar redrawn into the file thousands of times."""
+
+    STEPS = 10
+
+    def __init__(self, total: int, desc: str, write):
+        self.total, self.desc, self.write = total, desc, write
+        self.done, self.shown = 0, 0
+        self.started = time.monotonic()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        self.done += n
+        total = self.total or 1
+        step = self.done * self.STEPS // total
+        if step > self.shown:
+            self.shown = step
+            elapsed = time.monotonic() - self.started
+            rate = self.done / elapsed if elapsed else 0
+            self.write(
+                f"{self.desc}: {self.done}/{self.total} ({100 * self.done // total}%) "
+                f"in {elapsed:.0f} s, {rate:.0f}/s"
+            )
+
+
 class Command(BaseCommand):
     help = (
         "Load demo users, courses, subjects, questions, exams, enrolled learners and their "
@@ -71,8 +102,12 @@ class Command(BaseCommand):
         if verbosity >= 1:
             builder.log = self.stdout.write  # one progress line per step
 
-            def progress(total: int, desc: str) -> tqdm:
-                return tqdm(total=total, desc=desc, unit="attempt", file=self.stderr)
+            def progress(total: int, desc: str):
+                if self.stderr.isatty():  # a bar redrawn at most once a second
+                    return tqdm(
+                        total=total, desc=desc, unit="attempt", file=self.stderr, mininterval=1
+                    )
+                return LineProgress(total, desc, self.stderr.write)
 
             builder.progress = progress
         # With DEBUG on, Django keeps every query and, on SQLite, renders each one with an

@@ -10,11 +10,19 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections
 from django.urls import reverse
+from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
+from attempts.models import Attempt
+from attempts.services import attempt_open
+from attempts.statistics.ranking import rank_table
+from attempts.web import exports
+from attempts.web.exports import ATTEMPT_FIELDS, attempt_rows, chunks_of
 from tests.attempts.conftest import NOW
 from tests.play import submit
 
@@ -196,3 +204,115 @@ class TestBudget:
             response = client.get(url(kit.exam, "?export=csv&questions=1"))
             _, table = csv_table(response)
         assert len(table) == learners + 1
+
+
+@pytest.fixture
+def every_state(kit, played):
+    """Beside zoe (completed, 3 of 24, fail) and ada (running since NOW + 1 min, deadline an
+    hour later): carl's attempt awaits its essay, dora opened the exam without starting, and
+    eve took it twice (4 of 24, then 0): the first policy ranks only her first attempt."""
+    carl = kit.enrol("carl", display_name="", first_name="Carl", last_name="Nielsen")
+    attempt = kit.start(carl, now=NOW + timedelta(minutes=2))
+    kit.answer(attempt, "essay", text="Because.")
+    submit(attempt, now=NOW + timedelta(minutes=20))
+    dora = kit.enrol("dora", display_name="")
+    attempt_open(user=dora, exam=kit.exam, now=NOW + timedelta(minutes=3))
+    eve = kit.enrol("eve")
+    first = kit.start(eve, now=NOW + timedelta(minutes=4))
+    kit.answer(first, "single", choices=[0])
+    submit(first, now=NOW + timedelta(minutes=10))
+    submit(kit.start(eve, now=NOW + timedelta(minutes=11)), now=NOW + timedelta(minutes=12))
+
+
+class TestRows:
+    """The export reads tuples, not attempts: every cell must still say what the models say
+    (``state_label``, ``time_taken``, ``result_label``, ``User.name``, the rank table)."""
+
+    @pytest.mark.parametrize("minutes", [40, 180])  # ada running, then overdue
+    def test_each_cell_is_what_the_model_says(self, kit, every_state, minutes):
+        now = NOW + timedelta(minutes=minutes)
+        zone = ZoneInfo("Asia/Kolkata")
+        attempts = Attempt.objects.filter(exam=kit.exam).select_related("user").order_by("pk")
+        ranks = rank_table(kit.exam.pk)
+        header, *rows = attempt_rows(attempts, now=now, ranks=ranks, zone=zone)
+        assert header == [*HEADER[:6], *(f"{h[:-5]}(Asia/Kolkata)" for h in HEADER[6:8]),
+                          *HEADER[8:]]  # fmt: skip
+
+        def local(value):
+            return None if value is None else localtime(value, zone).replace(tzinfo=None)
+
+        expected = [
+            [
+                a.pk,
+                a.attempt_number,
+                a.user.name,
+                a.user.username,
+                a.user.email,
+                a.state_label(now),
+                None if a.state == Attempt.State.NOT_STARTED else local(a.started_at),
+                local(a.completed_at),
+                a.time_taken(now),
+                a.correct_count,
+                a.incorrect_count,
+                a.partial_count,
+                a.unanswered_count,
+                a.pending_count,
+                a.score if a.is_finished else None,
+                a.max_score,
+                a.percentage if a.is_finished else None,
+                a.result_label,
+                "" if ranks.rank_of(a) is None else ranks.rank_of(a),
+            ]
+            for a in attempts
+        ]
+        assert rows == expected
+        # The cases the lookups must cover are all there.
+        assert {row[5] for row in rows} == {
+            "Completed",
+            "Pending evaluation",
+            "Not started",
+            "Running" if minutes == 40 else "Overdue",
+        }
+        assert {row[2] for row in rows} >= {"Carl Nielsen", "dora", "Zoë Ærø"}
+        assert [row[18] for row in rows if row[3] == "eve"] == [1, ""]  # first ranked only
+        assert sorted(row[17] for row in rows) == sorted(
+            ["Fail", "In progress", "Awaiting marking", "Not started", "Fail", "Fail"]
+        )
+
+
+class TestWithoutServerSideCursors:
+    """PgBouncer in transaction mode needs ``DISABLE_SERVER_SIDE_CURSORS``: then the rows
+    come by a deferred join (the ordered ids, then one query by key per chunk), in the same
+    order and in chunks all the same."""
+
+    def test_the_setting_turns_streaming_off_on_postgresql(self, monkeypatch):
+        connection = connections["default"]
+        assert exports.uses_server_side_cursors("default")
+        monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+        # SQLite streams from its own cursor whatever the setting says.
+        postgres = connection.vendor == "postgresql"
+        assert exports.uses_server_side_cursors("default") is not postgres
+
+    def test_the_same_rows_in_the_same_order(
+        self, kit, every_state, monkeypatch, django_assert_num_queries
+    ):
+        queryset = Attempt.objects.filter(exam=kit.exam).order_by("-score", "id")
+        expected = list(queryset.values_list(*ATTEMPT_FIELDS))
+        assert len(expected) == 6
+        with django_assert_num_queries(1):  # the rows, streamed
+            streamed = list(chunks_of(queryset, ATTEMPT_FIELDS, 4))
+        monkeypatch.setattr(exports, "uses_server_side_cursors", lambda alias: False)
+        with django_assert_num_queries(3):  # the ordered ids, then one query per chunk of 4
+            joined = list(chunks_of(queryset, ATTEMPT_FIELDS, 4))
+        assert [len(chunk) for chunk in streamed] == [len(chunk) for chunk in joined] == [4, 2]
+        assert [row for chunk in joined for row in chunk] == expected
+        assert [row for chunk in streamed for row in chunk] == expected
+
+    def test_the_csv_is_the_same_file(self, client, kit, every_state, monkeypatch):
+        client.force_login(kit.instructor)
+        query = "?sort=-score&export=csv&questions=1"
+        streamed, _ = csv_table(client.get(url(kit.exam, query)))
+        monkeypatch.setattr(exports, "uses_server_side_cursors", lambda alias: False)
+        joined, table = csv_table(client.get(url(kit.exam, query)))
+        assert joined == streamed
+        assert len(table) == 7

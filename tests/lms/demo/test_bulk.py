@@ -6,11 +6,13 @@ rolled back at the end. That the same seed gives the same bulk attempts is check
 databases, with the bank, in test_builder.py.
 """
 
+from django.db import connection
 from django.db.models import Count, F
 
 from assessments.models import Exam, ExamQuestion
 from attempts.models import Attempt, AttemptEvent, UserAnswer
 from attempts.services import RESULT_FIELDS, score_attempts
+from lms.demo import bulk
 from tests.lms.demo.seeding import (
     ARGS,
     FINISHED,
@@ -20,6 +22,17 @@ from tests.lms.demo.seeding import (
 )
 
 Through = UserAnswer.selected_choices.through
+
+
+def constraints() -> dict[str, dict]:
+    """Every constraint and index of the bulk tables, as the database describes them."""
+    with connection.cursor() as cursor:
+        return {
+            model._meta.db_table: connection.introspection.get_constraints(
+                cursor, model._meta.db_table
+            )
+            for model in bulk.BULK_TABLES
+        }
 
 
 def row_counts() -> dict[str, int]:
@@ -107,3 +120,23 @@ class TestBulkAttempts:
 
         assert bulk_attempts().count() == 230
         assert service_attempts().count() == 60
+
+    def test_a_large_load_puts_back_every_index_and_foreign_key(self, demo, monkeypatch):
+        """On PostgreSQL a load at least as large as the table drops the foreign keys and
+        secondary indexes and builds them at the end (SQLite keeps them throughout)."""
+        assert not bulk.large_load(30)
+        monkeypatch.setattr(bulk, "large_load", lambda todo: True)
+        before, schema = row_counts(), constraints()
+
+        seed_demo("--learners", "20", "--demo-attempts", "60", "--attempts", "230")
+
+        assert bulk_attempts().count() == 230
+        assert row_counts()["attempts"] == before["attempts"] + 30
+        assert constraints() == schema
+        foreign_keys = [
+            name
+            for table in schema.values()
+            for name, facts in table.items()
+            if facts["foreign_key"]
+        ]
+        assert len(foreign_keys) >= 8  # attempt: user, exam; answer: attempt, question, ...

@@ -1,0 +1,178 @@
+"""Benchmark: the attempt list's CSV export of the largest exam, against its own minimal SQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_1m DEBUG=1 \\
+        .venv/bin/python bench/export_1m.py [--repeat 3] [--xlsx]
+
+Read-only: it signs in the first admin account and writes nothing. For the exam with the
+most attempts it requests ``/exams/<id>/attempts/?export=csv`` through Django's test client
+and reads the whole streamed body (never holding it), ``--repeat`` times after a warm-up:
+the median seconds, the queries of one request, and the peak of Python allocations in a
+separate request (``tracemalloc`` slows Python, so it is never timed). The minimal SQL is the
+export's own SELECT (exactly the columns it writes, in its order) streamed from a server-side
+cursor in chunks of 2,000 rows on a raw cursor (timestamps decoded in C), with nothing done to
+the rows: the database
+and driver part of the export. Flat memory: the peak at the smallest exam is about the peak
+at the largest.
+
+``surfaces()`` returns the rows of ``make bench``'s table.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+
+from attempts.models import Attempt  # noqa: E402
+from attempts.web.exports import ATTEMPT_FIELDS, _timestamps_loaded_in_c  # noqa: E402
+from lms import access  # noqa: E402
+from lms.models import User  # noqa: E402
+
+GOAL_SECONDS = 10
+CHUNK = 2000
+# The test client talks plain HTTP to "testserver".
+CLIENT_SETTINGS = {"ALLOWED_HOSTS": ["*"], "SECURE_SSL_REDIRECT": False}
+
+
+def exams_by_size(alias: str) -> list[tuple[int, int]]:
+    """(exam id, attempts), largest first."""
+    rows = (
+        Attempt.objects.using(alias)
+        .values_list("exam_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "exam_id")
+    )
+    return list(rows)
+
+
+def export_queryset(user, exam_id: int, alias: str):
+    """What the page exports with no filter: the reviewer's attempts of the exam, newest
+    first (the table's default order), as tuples of the exported columns."""
+    return (
+        Attempt.objects.using(alias)
+        .reviewable_by(user)
+        .filter(exam_id=exam_id)
+        .order_by("-started_at", "-id")
+        .values_list(*ATTEMPT_FIELDS)
+    )
+
+
+def minimal_sql(queryset, alias: str) -> float:
+    """Seconds to stream the export's own SELECT through a server-side cursor."""
+    sql, params = queryset.query.sql_with_params()
+    connection = connections[alias]
+    connection.ensure_connection()
+    started = time.perf_counter()
+    # A named cursor lives in a transaction; timestamps decoded by psycopg's C loader, as the
+    # export reads them (Django's own loader parses each one in Python).
+    with _timestamps_loaded_in_c(connection), connection.connection.transaction():
+        raw = connection.connection.cursor(name="bench_export")
+        raw.itersize = CHUNK
+        raw.execute(sql, params)
+        while raw.fetchmany(CHUNK):
+            pass
+        raw.close()
+    return time.perf_counter() - started
+
+
+def request(client: Client, url: str) -> tuple[float, int, int]:
+    """Seconds, bytes and queries of one export, the body read as it streams."""
+    with CaptureQueriesContext(connections["default"]) as queries:
+        started = time.perf_counter()
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        size = sum(len(block) for block in response.streaming_content)
+        seconds = time.perf_counter() - started
+    return seconds, size, len(queries)
+
+
+def peak_mib(client: Client, url: str) -> float:
+    tracemalloc.start()
+    try:
+        response = client.get(url)
+        for _ in response.streaming_content:
+            pass
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def measure(database_alias: str = "default", repeat: int = 3, xlsx: bool = False) -> list[dict]:
+    admin = User.objects.using(database_alias).filter(access.admin_accounts()).order_by("pk")[0]
+    sizes = exams_by_size(database_alias)
+    (exam_id, rows), (small_id, small_rows) = sizes[0], sizes[-1]
+    client = Client()
+    client.force_login(admin)
+    url = f"/exams/{exam_id}/attempts/?export=csv"
+    with override_settings(**CLIENT_SETTINGS):
+        request(client, url)  # warm-up: imports, caches, the pool
+        runs = [request(client, url) for _ in range(repeat)]
+        peak = peak_mib(client, url)
+        small_peak = peak_mib(client, f"/exams/{small_id}/attempts/?export=csv")
+        xlsx_seconds = None
+        if xlsx:
+            xlsx_seconds = request(client, f"/exams/{small_id}/attempts/?export=xlsx")[0]
+    seconds = statistics.median(run[0] for run in runs)
+    queryset = export_queryset(admin, exam_id, database_alias)
+    minimal_sql(queryset, database_alias)  # warm the cache as the export's warm-up did
+    sql = statistics.median(minimal_sql(queryset, database_alias) for _ in range(repeat))
+    return [
+        {
+            "surface": f"CSV export, one exam ({rows:,} rows)",
+            "queries": runs[0][2],
+            "median_ms": round(seconds * 1000),
+            "sql_ms": round(sql * 1000),
+            "ratio": round(seconds / sql, 1),
+            "goal": f"< {GOAL_SECONDS} s, flat memory",
+            "met": seconds < GOAL_SECONDS and peak < 2 * small_peak + 16,
+            # Beyond make bench's columns:
+            "rows": rows,
+            "megabytes": round(runs[0][1] / 2**20, 1),
+            "peak_mib": round(peak, 1),
+            "small_rows": small_rows,
+            "small_peak_mib": round(small_peak, 1),
+            "xlsx_seconds": xlsx_seconds,
+        }
+    ]
+
+
+def surfaces(database_alias: str = "default") -> list[dict]:
+    """Rows for ``make bench``: surface, queries, median_ms, sql_ms, ratio, goal, met."""
+    keys = ("surface", "queries", "median_ms", "sql_ms", "ratio", "goal", "met")
+    return [{key: row[key] for key in keys} for row in measure(database_alias)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--xlsx", action="store_true", help="also time the smallest exam's XLSX")
+    args = parser.parse_args()
+    for row in measure(repeat=args.repeat, xlsx=args.xlsx):
+        print(
+            f"{row['surface']}: {row['median_ms'] / 1000:.1f} s (median of {args.repeat}), "
+            f"{row['megabytes']} MB, {row['queries']} queries; minimal SQL "
+            f"{row['sql_ms'] / 1000:.1f} s, ratio {row['ratio']}x; peak Python memory "
+            f"{row['peak_mib']} MiB ({row['small_peak_mib']} MiB at {row['small_rows']:,} rows); "
+            f"goal {row['goal']}: {'met' if row['met'] else 'NOT met'}"
+        )
+        if row["xlsx_seconds"] is not None:
+            print(f"XLSX of {row['small_rows']:,} rows: {row['xlsx_seconds']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
