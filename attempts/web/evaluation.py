@@ -21,6 +21,7 @@ from django.views.generic import ListView
 
 from attempts.errors import AttemptError
 from attempts.models import Attempt, UserAnswer
+from attempts.paging import ListPaginator
 from attempts.scoring import Outcome
 from attempts.services import answer_evaluate
 from attempts.web.attempt_detail import AttemptDetailView, detail_context
@@ -116,6 +117,8 @@ class EvaluationQueueView(ReviewerRequiredMixin, ListView):
 
     template_name = "attempts/evaluation_queue.html"
     paginate_by = 25
+    # Counted up to attempts.paging.ESTIMATE_ABOVE, estimated above ("about N").
+    paginator_class = ListPaginator
     context_object_name = "answers"
 
     def get(self, request, *args, **kwargs):
