@@ -12,10 +12,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question
+from attempts import paging
 from attempts.admin import AttemptAdmin, UserAnswerAdmin
 from attempts.models import Accommodation, Attempt, AttemptEvent, UserAnswer
 from lms.models import User
@@ -434,6 +436,19 @@ class TestAttemptChangelist:
         assert list(descending.context["cl"].queryset.query.order_by) == ["-score", "-pk"]
 
 
+def test_a_long_list_says_its_count_is_an_estimate(admin_client, monkeypatch):
+    monkeypatch.setattr(paging, "ESTIMATE_ABOVE", 2)  # 10,000 rows in production
+    make_attempts(5)
+    response = admin_client.get(url(Attempt, "changelist"))
+    total = response.context["cl"].paginator.total
+    html = response.content.decode()
+    if connection.vendor == "postgresql":
+        assert not total.exact
+        assert f"about {total.count:,} attempts" in html
+    else:  # SQLite counts
+        assert "\n5 attempts\n" in html
+
+
 def test_attempt_change_form_shows_its_answers_read_only(admin_client, one_of_each):
     response = admin_client.get(url(Attempt, "change", one_of_each.attempt.pk))
 
@@ -473,6 +488,20 @@ class TestQueryBudgets:
         by_score = {"o": f"-{score_column_index(admin_client)}", "state__exact": "3"}
         with django_assert_num_queries(6):
             admin_client.get(path, by_score)
+
+    def test_attempt_changelist_deep_page(
+        self, admin_client, monkeypatch, django_assert_num_queries
+    ):
+        monkeypatch.setattr(AttemptAdmin, "list_per_page", 2)
+        monkeypatch.setattr(paging, "DEFERRED_JOIN_FROM", 2)  # 1,000 rows in production
+        make_attempts(5)
+        # session, admin user, COUNT of the attempts, the ids of rows 3 to 5 (the page and
+        # one past it), those two attempts by id joined to user, exam and course, the exams
+        # and the courses of the two related filters.
+        with django_assert_num_queries(7):
+            response = admin_client.get(url(Attempt, "changelist"), {"p": "2"})
+        newest_first = Attempt.objects.order_by("-started_at", "-id").values_list("pk", flat=True)
+        assert [a.pk for a in response.context["cl"].result_list] == list(newest_first[2:4])
 
     def test_attempt_search(self, admin_client, one_of_each, django_assert_num_queries):
         make_attempts(30)
