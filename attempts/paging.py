@@ -48,7 +48,9 @@ def total(queryset, *, estimate_above: int | None = None) -> Total:
     """The rows of ``queryset``: one query when they are at most ``estimate_above`` (or on
     SQLite), two (the capped count, then the plan) when there are more."""
     limit = ESTIMATE_ABOVE if estimate_above is None else estimate_above
-    queryset = queryset.order_by()
+    # The rows only: no order, no joins for display, no annotation the filters do not need
+    # (a correlated subquery per row would be run for every row counted).
+    queryset = queryset.order_by().select_related(None).values("pk")
     if connections[queryset.db].vendor != "postgresql":
         return Total(queryset.count(), exact=True)
     # COUNT(*) FROM (SELECT ... LIMIT limit + 1): stops reading after limit + 1 rows.
