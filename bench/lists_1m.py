@@ -106,6 +106,18 @@ SELECT page.*, ua.result, ua.marks_awarded, eq.question_id
 FROM page LEFT JOIN attempts_useranswer ua ON ua.attempt_id = page.id
 LEFT JOIN assessments_examquestion eq ON eq.id = ua.exam_question_id
 """
+# iSpring's page: 1,000 (enrolment, published exam) rows with each one's representative attempt.
+ISPRING_SQL = """
+SELECT en.id, ex.id, u.uuid, c.uuid, ex.uuid, ex.title, r.*
+FROM lms_enrollment en JOIN lms_user u ON u.id = en.user_id AND u.is_active
+JOIN lms_course c ON c.id = en.course_id
+JOIN assessments_exam ex ON ex.course_id = en.course_id AND ex.status = 'published'
+LEFT JOIN LATERAL (
+  SELECT a.id, a.state, a.passed, a.completed_at FROM attempts_attempt a
+  WHERE a.user_id = en.user_id AND a.exam_id = ex.id
+  ORDER BY a.counts_for_rank DESC, a.attempt_number DESC LIMIT 1) r ON true
+ORDER BY en.id, ex.id LIMIT 1001
+"""
 ASSESSMENT_SQL = """
 SELECT e.*, c.uuid, (SELECT count(*) FROM assessments_examquestion eq WHERE eq.exam_id = e.id)
 FROM assessments_exam e JOIN lms_course c ON c.id = e.course_id
@@ -263,6 +275,7 @@ def cases(alias, deep):
             "thoughtindustries first page",
         ),
         ("submissions assessments", "/api/v1/assessments", "jwt_bearer", ASSESSMENT_SQL, None),
+        ("ispring first page", "/learners/modules/results", "ispring", ISPRING_SQL, None),
     ]
     return out
 
