@@ -30,7 +30,10 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Lists up to this many rows are counted exactly; longer ones on PostgreSQL are estimated.
-ESTIMATE_ABOVE = 10_000
+# The capped count reads up to this many rows (plus one): on a join, one index lookup each,
+# and cold ones cost ~0.1 ms apiece (the evaluation queue's count of 10,001 pending essays
+# joined to their attempts took 0.6 s cold at 645k attempts, 1,001 took 0.1 s).
+ESTIMATE_ABOVE = 1_000
 # Pages that start this many rows in or further read their ids before their rows.
 DEFERRED_JOIN_FROM = 1_000
 

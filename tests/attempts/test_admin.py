@@ -437,7 +437,7 @@ class TestAttemptChangelist:
 
 
 def test_a_long_list_says_its_count_is_an_estimate(admin_client, monkeypatch):
-    monkeypatch.setattr(paging, "ESTIMATE_ABOVE", 2)  # 10,000 rows in production
+    monkeypatch.setattr(paging, "ESTIMATE_ABOVE", 2)  # 1,000 rows in production
     make_attempts(5)
     response = admin_client.get(url(Attempt, "changelist"))
     total = response.context["cl"].paginator.total

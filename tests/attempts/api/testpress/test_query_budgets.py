@@ -103,7 +103,7 @@ class TestQueryBudgets:
         assert (len(last["results"]), last["next"]) == (2, None)
 
     def test_the_count_of_a_long_list_is_estimated_on_postgresql(self, kit, staff, monkeypatch):
-        monkeypatch.setattr(paging, "ESTIMATE_ABOVE", 3)  # 10,000 rows in production
+        monkeypatch.setattr(paging, "ESTIMATE_ABOVE", 3)  # 1,000 rows in production
         self.completed_attempts_of_kit_course(kit, 8)
         body = jwt_client(staff).get(LIST_URL, {"per_page": 5}).json()
         if connection.vendor == "postgresql":
