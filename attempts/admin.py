@@ -4,14 +4,18 @@ Read-only: attempts come from learners (or imports), and their state and results
 through ``attempts.services``, which records an event for each change. The admin acts through
 the same services, as actions ("finalize now", "rescore"); there is no add, edit or delete.
 
-What keeps the lists cheap: no full-table count (``show_full_result_count``), no facet
-counts, no ``date_hierarchy`` (it scans for distinct years), filters that list exams and
-courses rather than attempts, exact search on the learner, and every column either stored
-on the row or loaded by ``list_select_related``.
+What keeps the lists cheap: no full-table count (``show_full_result_count``), and the count
+of the filtered list exact only up to ``attempts.paging.ESTIMATE_ABOVE`` rows, estimated
+above and shown as "about N" (``LargeListAdmin``); deep pages read their ids first (a
+deferred join); a column sorts only where an index serves that order (``sortable_by``); no
+facet counts, no ``date_hierarchy`` (it scans for distinct years), filters that list exams
+and courses rather than attempts, exact search on the learner, and every column either
+stored on the row or loaded by ``list_select_related``.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseRedirect
@@ -34,6 +38,7 @@ from attempts.models import (
     UserAnswer,
 )
 from attempts.offline import read_rows
+from attempts.paging import ListPaginator
 from lms import access
 from lms.models import User
 
@@ -55,6 +60,39 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class IndexedOrderChangeList(ChangeList):
+    """The admin's change list, sorted only in orders an index serves.
+
+    A column outside ``sortable_by`` is not sorted even when the URL asks (``?o=``), and
+    the id that breaks ties follows the direction of the last sorted column (the admin adds
+    ``-pk`` whatever it is), so ``(column, id)`` indexes serve both directions."""
+
+    def get_ordering_field(self, field_name):
+        if isinstance(field_name, str) and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+    def _get_deterministic_ordering(self, ordering):
+        ordering = super()._get_deterministic_ordering(ordering)
+        ascending = len(ordering) > 1 and isinstance(ordering[-2], str)
+        if ordering[-1:] == ["-pk"] and ascending and not ordering[-2].startswith("-"):
+            ordering[-1] = "pk"
+        return ordering
+
+
+class LargeListAdmin(admin.ModelAdmin):
+    """A list of up to millions of rows: counted up to ``ESTIMATE_ABOVE`` and estimated
+    above ("about N", ``admin/attempts/pagination.html``), deep pages by a deferred join,
+    sorted only in indexed orders (``IndexedOrderChangeList``), no full count, no facets."""
+
+    paginator = ListPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedOrderChangeList
 
 
 class AttemptEventInline(admin.TabularInline):
@@ -141,8 +179,21 @@ class OfflineImportForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
 
+# The columns of the attempt list that sort a million rows through an index of their own
+# (``(column, id)``); within one exam, the (exam, column, id) indexes serve two more.
+ATTEMPT_SORTABLE = (
+    "id",
+    "started_at",
+    "correct_count",
+    "incorrect_count",
+    "unanswered_count",
+    "score",
+)
+ATTEMPT_SORTABLE_IN_ONE_EXAM = (*ATTEMPT_SORTABLE, "partial_count", "percentage")
+
+
 @admin.register(Attempt)
-class AttemptAdmin(ReadOnlyAdmin):
+class AttemptAdmin(LargeListAdmin, ReadOnlyAdmin):
     change_list_template = "admin/attempts/attempt/change_list.html"
     list_display = (
         "id",
@@ -168,8 +219,6 @@ class AttemptAdmin(ReadOnlyAdmin):
     # every attempt with its user. See get_search_results for how the match is run.
     search_fields = ("=user__username", "=user__email")
     search_help_text = "Exact username or email of the learner."
-    show_full_result_count = False  # no second COUNT(*) over the whole table
-    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
     actions = ("finalize_now", "rescore", "forgive")
     fieldsets = (
         (
@@ -281,14 +330,20 @@ class AttemptAdmin(ReadOnlyAdmin):
             messages.SUCCESS if done else messages.WARNING,
         )
 
+    def get_sortable_by(self, request):
+        """Sorting a million attempts by the learner, the exam, the state or a count that
+        lists rarely need would sort the whole table: those columns do not sort. Filtered to
+        one exam, partial count and percentage sort too (their per-exam indexes)."""
+        if request.GET.get("exam__id__exact"):
+            return ATTEMPT_SORTABLE_IN_ONE_EXAM
+        return ATTEMPT_SORTABLE
+
     def get_queryset(self, request):
         # The one visibility rule, shared with the API and the instructor pages. Joined
         # here rather than by the changelist alone: the change form prints the attempt too.
-        queryset = Attempt.objects.reviewable_by(request.user).select_related(
-            *self.list_select_related
-        )
-        ordering = self.get_ordering(request)
-        return queryset.order_by(*ordering) if ordering else queryset
+        # Not ordered here: the change list orders (``ordering`` or the sorted column), and
+        # an order here would trail every sorted column and defeat its index.
+        return Attempt.objects.reviewable_by(request.user).select_related(*self.list_select_related)
 
     def get_search_results(self, request, queryset, search_term):
         # The same exact matches as search_fields, but the learners are looked up first
@@ -303,7 +358,7 @@ class AttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UserAnswer)
-class UserAnswerAdmin(ReadOnlyAdmin):
+class UserAnswerAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = (
         "id",
         "attempt",
@@ -316,8 +371,10 @@ class UserAnswerAdmin(ReadOnlyAdmin):
     # The attempt's __str__ names its user and exam, the exam question's its exam.
     list_select_related = ("attempt__user", "attempt__exam", "exam_question__exam")
     list_filter = ("result", "is_flagged")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
+    # Some 18 answers an attempt: tens of millions of rows, sorted by id only (the primary
+    # key). A sort by marks or time over every answer of every exam has no use: the
+    # statistics pages compute those per exam.
+    sortable_by = ("id",)
     # Raw ids everywhere; filter_horizontal on selected_choices would load every choice.
     raw_id_fields = ("attempt", "exam_question", "selected_choices", "evaluated_by")
 
@@ -333,7 +390,7 @@ class UserAnswerAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AttemptEvent)
-class AttemptEventAdmin(ReadOnlyAdmin):
+class AttemptEventAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Every change of an attempt's state or result, newest first (the outbox, read-only)."""
 
     list_display = (
@@ -351,8 +408,7 @@ class AttemptEventAdmin(ReadOnlyAdmin):
     # The attempt's __str__ names its user and exam.
     list_select_related = ("attempt__user", "attempt__exam", "actor")
     ordering = ("-id",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
+    sortable_by = ("id",)  # millions of rows: the primary key only
     raw_id_fields = ("attempt", "actor")
 
     def get_queryset(self, request):
@@ -406,7 +462,7 @@ class RegradeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MarkChange)
-class MarkChangeAdmin(ReadOnlyAdmin):
+class MarkChangeAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Every change of an answer's marks, newest first (the answers' history, read-only)."""
 
     list_display = (
@@ -424,8 +480,7 @@ class MarkChangeAdmin(ReadOnlyAdmin):
     list_filter = ("source",)
     list_select_related = ("attempt__user", "attempt__exam", "answer", "actor")
     ordering = ("-id",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
+    sortable_by = ("id",)
     raw_id_fields = ("answer", "attempt", "actor", "regrade")
 
     def get_queryset(self, request):

@@ -191,6 +191,12 @@ class Attempt(models.Model):
             models.Index(fields=["exam", "partial_count", "id"], name="attempt_exam_partial"),
             models.Index(fields=["exam", "score", "id"], name="attempt_exam_score"),
             models.Index(fields=["exam", "percentage", "id"], name="attempt_exam_percentage"),
+            # The orders lists offer over every attempt (the Testpress API's ``ordering``,
+            # the admin's sorted columns), read forwards or backwards with the id tiebreak.
+            models.Index(fields=["score", "id"], name="attempt_score"),
+            models.Index(fields=["correct_count", "id"], name="attempt_correct"),
+            models.Index(fields=["incorrect_count", "id"], name="attempt_incorrect"),
+            models.Index(fields=["unanswered_count", "id"], name="attempt_unanswered"),
             # Rank and percentile: counts over the ranked population of one exam by score.
             models.Index(
                 fields=["exam", "score"], condition=Q(counts_for_rank=True), name="attempt_rank"

@@ -2,11 +2,14 @@
 query; ``data`` and a ``pagination`` object (``page``, ``per_page``, ``total``,
 ``total_pages``) in the body. A value outside those bounds is a 400 naming the parameter; a
 page past the last one is a 404 (an empty list is page 1 of 1... of none: ``total_pages``
-0)."""
+0). ``total`` comes from ``attempts.paging``: exact up to ``ESTIMATE_ABOVE`` rows, the
+planner's estimate above (PostgreSQL)."""
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+from attempts.paging import ESTIMATE_ABOVE, ListPaginator
 
 
 class SubmissionsPagination(PageNumberPagination):
@@ -15,6 +18,7 @@ class SubmissionsPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "per_page"
     max_page_size = 100
+    django_paginator_class = ListPaginator
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -82,7 +86,11 @@ class SubmissionsPagination(PageNumberPagination):
                     "properties": {
                         "page": {"type": "integer", "minimum": 1},
                         "per_page": {"type": "integer", "minimum": 1},
-                        "total": count,
+                        "total": {
+                            **count,
+                            "description": f"Exact up to {ESTIMATE_ABOVE:,}; above that "
+                            "(PostgreSQL) the planner's estimate.",
+                        },
                         "total_pages": count,
                     },
                 },

@@ -5,6 +5,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from attempts.paging import ESTIMATE_ABOVE, ListPaginator
+
+COUNT_DESCRIPTION = (
+    f"Rows matching the filters: exact up to {ESTIMATE_ABOVE:,}; above that, on PostgreSQL, "
+    "the planner's estimate (a list of a million attempts is not counted on every page). "
+    "`next` is null exactly on the last page, whatever `count` says."
+)
+
 
 class TestpressPagination(PageNumberPagination):
     """``count``, ``next``, ``previous``, ``per_page``, ``results``.
@@ -12,7 +20,12 @@ class TestpressPagination(PageNumberPagination):
     ``page`` must be a whole number from 1 to ``max_page`` (else 400); a page past the end is
     a 404, as DRF does. ``per_page`` may ask for 1 to ``max_page_size`` rows (else 400). A
     parameter sent empty (``page=``) is no number: a 400 too, as the schema documents.
+
+    ``count`` and the pages come from ``attempts.paging.ListPaginator``: the count is exact up
+    to ``ESTIMATE_ABOVE`` rows and estimated above, and deep pages read their ids first.
     """
+
+    django_paginator_class = ListPaginator
 
     # Far past any real list, and small enough for every database's integer offset.
     max_page = 2**31 - 1
@@ -74,6 +87,7 @@ class TestpressPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         wrapped = super().get_paginated_response_schema(schema)
         wrapped["properties"]["per_page"] = {"type": "integer", "example": self.page_size}
+        wrapped["properties"]["count"]["description"] = COUNT_DESCRIPTION
         wrapped["required"] = ["count", "next", "previous", "per_page", "results"]
         return wrapped
 

@@ -49,6 +49,7 @@ from attempts.api.testpress.serializers import (
     UserAnswersPageSerializer,
 )
 from attempts.models import Attempt, UserAnswer
+from attempts.paging import ESTIMATE_ABOVE
 from attempts.statistics.attempt import attempt_statistics
 from lms.models import User
 
@@ -86,7 +87,10 @@ class TestpressAdminView:
         "Attempts visible to the caller (all for admins, their courses' for instructors), "
         "newest first unless `ordering` says otherwise. `result` is Pass / Fail once "
         "completed, NA when the exam has no pass mark, Not taken otherwise. `score` is a "
-        "string with 2 decimals; `percentage` and `speed` are numbers; durations are H:MM:SS."
+        "string with 2 decimals; `percentage` and `speed` are numbers; durations are H:MM:SS. "
+        f"`count` is exact up to {ESTIMATE_ABOVE:,} attempts; above that (PostgreSQL) it is "
+        "the database planner's estimate, and `next` is null exactly on the last page. Every "
+        "`ordering` is served by an index, so any page of any order costs about the same."
     ),
     responses={200: AdminAttemptSerializer(many=True), **LIST_ERRORS},
 )

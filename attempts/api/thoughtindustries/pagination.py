@@ -8,10 +8,12 @@ ascending (``started_at``, ``id``: the ``attempt_started`` index).
   returned) and costs the same on its last page as on its first.
 
 ``hasMore`` comes from reading one row past the page (no count). ``total`` is counted once
-per walk: the first page (no cursor) counts the attempts matching the filters, and the
-cursor carries that number on, so later pages pay no ``COUNT`` over the table; it is the
-total when the walk began. Offset pages have no cursor to carry it: their count is kept in
-the default cache for ``TOTAL_CACHE_SECONDS`` per account and filters.
+per walk: the first page (no cursor) counts the attempts matching the filters
+(``attempts.paging.total``: exact up to ``ESTIMATE_ABOVE``, estimated above), and the cursor
+carries that number on, so later pages pay nothing for it; it is the total when the walk
+began. Offset pages have no cursor to carry it: their count is kept in the default cache for
+``TOTAL_CACHE_SECONDS`` per account and filters. A deep offset page reads its ids before its
+rows (``ListPaginator.window``: a deferred join).
 
 Cursors are signed (``django.core.signing``, salted for this use): one that is not ours, was
 altered, or was issued for other filters is a 400 naming ``cursor``.
@@ -24,6 +26,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
+from attempts import paging
 from attempts.api.thoughtindustries import filters
 
 SALT = "attempts.api.thoughtindustries.cursor"
@@ -52,12 +55,17 @@ def decode_cursor(token: str, *, fingerprint: str) -> tuple[datetime, int, int]:
     return position
 
 
+def total_count(queryset) -> int:
+    """The number ``total`` answers (``attempts.paging.total``)."""
+    return paging.total(queryset).count
+
+
 def total_of(queryset, *, account_id: int, fingerprint: str) -> int:
     """The count for an offset page, cached a minute per account and filters."""
     key = f"ti-attempts-total:{account_id}:{fingerprint}"
     total = cache.get(key)
     if total is None:
-        total = queryset.count()
+        total = total_count(queryset)
         cache.set(key, total, TOTAL_CACHE_SECONDS)
     return total
 
@@ -76,11 +84,11 @@ def paginate(queryset, params: dict, *, account_id: int):
     else:
         page = params.get("page", 1)
         if page == 1:
-            total = queryset.count()  # the first page of a walk: counted once
+            total = total_count(queryset)  # the first page of a walk: counted once
         else:
             total = total_of(queryset, account_id=account_id, fingerprint=fingerprint)
         offset = (page - 1) * per_page
-        window = ordered[offset : offset + per_page + 1]
+        window = paging.ListPaginator(ordered, per_page).window(offset, per_page + 1)
     rows = list(window)
     has_more = len(rows) > per_page
     rows = rows[:per_page]

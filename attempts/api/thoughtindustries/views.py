@@ -28,6 +28,7 @@ from attempts.api.thoughtindustries.serializers import (
     attempt_data,
 )
 from attempts.models import Attempt
+from attempts.paging import ESTIMATE_ABOVE
 from lms.replica import reads_from_replica
 
 TAG = contract_tag(
@@ -58,7 +59,9 @@ Attempts opened but never started are not listed.
 **total** is counted once per walk: the first page (no cursor) counts the attempts matching
 the filters, and the cursor carries that number to the next pages, which count nothing: it
 is the total when the walk began. An offset page after the first reuses a count kept for
-{pagination.TOTAL_CACHE_SECONDS} seconds per account and filters.
+{pagination.TOTAL_CACHE_SECONDS} seconds per account and filters. It is exact up to
+{ESTIMATE_ABOVE:,} attempts; above that (PostgreSQL) it is the database planner's estimate:
+`hasMore`, read from the rows themselves, is what says whether a walk is over.
 
 **Values**: `grade` and `originalGrade` are percentages (2 decimals); `originalGrade` is the
 grade when the attempt was first submitted (essays awaiting marks counted 0), kept whatever
