@@ -98,7 +98,8 @@ def exam_overviews(exams, attempts: Q | None = None) -> dict[int, ExamOverview]:
     exams = list(exams)
     whole = [e.pk for e in exams if attempts is None or getattr(e, "reviewed", False)]
     found = _stored_overviews(whole)
-    partial = [e.pk for e in exams if e.pk not in set(whole)]
+    stored = set(whole)
+    partial = [e.pk for e in exams if e.pk not in stored]
     if partial:
         rows = (
             Attempt.objects.filter(attempts or Q(), exam__in=partial)
