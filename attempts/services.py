@@ -478,15 +478,16 @@ def attempt_submit(*, attempt: Attempt, now: datetime | None = None, actor=None)
     marks. ``actor`` defaults to the learner.
     """
     now = _now(now)
-    with moving(learners_at(attempt.exam_id, [attempt.user_id])):
-        moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.RUNNING).update(
-            state=Attempt.State.COMPLETED, completed_at=_closed_at(now)
-        )
-        if not moved:
-            current = Attempt.objects.get(pk=attempt.pk)
-            if current.state == Attempt.State.NOT_STARTED:
-                raise AttemptNotRunningError("This attempt has not been started.")
-            return current
+    moved = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.RUNNING).update(
+        state=Attempt.State.COMPLETED, completed_at=_closed_at(now)
+    )
+    if not moved:
+        current = Attempt.objects.get(pk=attempt.pk)
+        if current.state == Attempt.State.NOT_STARTED:
+            raise AttemptNotRunningError("This attempt has not been started.")
+        return current
+    # The UPDATE holds the attempt's row: it was running, as the move counts it before.
+    with moving(learners_at(attempt.exam_id, [attempt.user_id]), were_running=[attempt.pk]):
         score_attempts(
             exam=attempt.exam,
             attempt_ids=[attempt.pk],

@@ -312,10 +312,14 @@ _active = threading.local()
 
 
 @contextmanager
-def moving(scope: Q) -> Iterator[None]:
+def moving(scope: Q, *, were_running: Iterable[int] = ()) -> Iterator[None]:
     """Keep the tallies of the attempts matching ``scope`` (a filter on Attempt) through the
     change made inside the block (see the module docstring). Must run inside the
-    transaction of that change; a nested move does nothing (the outer one counts)."""
+    transaction of that change; a nested move does nothing (the outer one counts).
+
+    ``were_running``: attempts the caller has already moved out of RUNNING with a
+    conditional UPDATE (which locked them, so no one else moved them): they count as running
+    before, as they were; a submit that finds nothing to do then pays no move at all."""
     if getattr(_active, "depth", 0):
         _active.depth += 1
         try:
@@ -330,6 +334,14 @@ def moving(scope: Q) -> Iterator[None]:
         .order_by("pk")
         .values_list(*ATTEMPT_FIELDS)
     )
+    running = set(were_running)
+    if running:
+        locked = [
+            (pk, exam_id, Attempt.State.RUNNING, ZERO, ZERO, None, False)
+            if pk in running
+            else (pk, exam_id, *rest)
+            for pk, exam_id, *rest in locked
+        ]
     before = scope_sums(locked)
     _active.depth = 1
     try:

@@ -59,9 +59,10 @@ def test_submit(kit, django_assert_num_queries):
     # keys, lock the attempt rows (already ours after the update: the statement is there for
     # a rescore), the stored answers, their selected choices, the attempt's stored result,
     # insert the unanswered rows, update the result, insert the event, the rank population,
-    # the attempt as stored, release. The stored sums add 6: lock the learner's attempts at
-    # the exam first (the tallies' "before": the running one, so no answer is counted), then
-    # the learner's attempts again, their answers GROUP BY the QuestionTally key, their chosen
+    # the attempt as stored, release. The stored sums add 6: after the conditional update,
+    # lock the learner's attempts at the exam (the tallies' "before": the submitted one
+    # counts as the running attempt it was, so no answer is read), then at the end the
+    # learner's attempts again, their answers GROUP BY the QuestionTally key, their chosen
     # choices GROUP BY the ChoiceTally key (none), and one upsert of the ExamTally cells (one
     # running less, one completed more in both populations) and one of the QuestionTally
     # cells (no ChoiceTally upsert: no choice was picked).
