@@ -266,7 +266,9 @@ def test_any_sequence_of_changes_keeps_the_sums_equal_to_a_recomputation(kit, op
                     now=LATER,
                 )
         elif operation == "rescore":
-            ExamQuestion.objects.filter(pk=kit.eq["single"].pk).update(marks=D(value + 1))
+            # Never below an override (at most 3 here): a rescore refuses an override above
+            # the question's new marks (a ScoringError, whatever the stored sums).
+            ExamQuestion.objects.filter(pk=kit.eq["single"].pk).update(marks=D(value + 4))
             services.exam_rescore(exam=kit.exam, now=LATER)
         elif operation == "forgive" and latest and latest.is_finished:
             services.attempt_forgive(attempt=latest, actor=kit.instructor, now=LATER)
