@@ -33,7 +33,14 @@ about 7, PostgreSQL 15; 21 questions, 16 of them choice questions), median of 3,
        10000           0.401          0.016         0.009
       100000           3.268          0.106         0.090
 
-With them: see the report of the branch that added them (the figures move with the load).
+With them, one run (load average 8 to 10, seconds; ``best`` is the grouped path over the
+answer rows, what every cold request paid before):
+
+    attempts  compute  best (rows)  page cold  api cold  page cached  api cached
+        1000    0.241        0.379      0.364     0.312        0.075       0.036
+       10000    0.283        1.057      0.446     0.366        0.097       0.060
+      100000    0.433       21.644      0.539     0.584        0.200       0.152
+
 The stored computation grows with the distinct (x, X) cells, not with the attempts; the
 cached answer and the cold page also pay the stamp aggregate (linear in the exam's attempts,
 one index range).
