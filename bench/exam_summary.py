@@ -14,6 +14,17 @@ every request paid before the stored sums): the courses page's grouped query ove
 attempts (``exam_overviews`` with an attempt filter) and the summary's former queries
 (``summary_from_rows``: the state counts, the median slice, the histogram and the answers
 grouped by question). Prints the queries each surface runs.
+
+One run on a copy of the 1M database taken at 645k attempts (its largest exam: 274k; load
+average about 10 on 2 cores), median of 5, seconds:
+
+                        surface  queries  median
+          exam_summary (stored)        5   0.038
+          summary page (stored)        8   0.110
+          courses page (stored)        5   0.069
+        exam_overviews (stored)        1   0.012
+      summary aggregates (rows)        4  13.471
+          exam_overviews (rows)        1   0.691
 """
 
 import sys

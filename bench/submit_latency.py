@@ -12,6 +12,13 @@ so it runs on any migrated database with an exam that has attempts, e.g. the dem
 
 ``--exam`` picks the exam (default: the one with the most attempts); the learners are
 enrolled in its course inside each rolled-back transaction.
+
+One run on a copy of the 1M database (exam of 274k attempts, 14 answers a sheet; load
+average 10 to 14 on 2 cores, where each statement costs 15 to 20 ms): median 232 ms without
+the sums, 372 ms with them (p90 329 / 523 ms): +140 ms, the 7 statements a first completed
+submission adds (lock and re-read the learner's attempts, their answers and picks grouped,
+three upserts). Before that copy was analysed, the picks' grouped query was planned as a
+scan of 18M rows (2.8 s); it now goes through the answers' ids.
 """
 
 import sys
