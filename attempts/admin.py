@@ -32,8 +32,11 @@ from attempts.models import (
     Accommodation,
     Attempt,
     AttemptEvent,
+    ChoiceTally,
+    ExamTally,
     IdempotencyKey,
     MarkChange,
+    QuestionTally,
     Regrade,
     UserAnswer,
 )
@@ -490,6 +493,33 @@ class MarkChangeAdmin(LargeListAdmin, ReadOnlyAdmin):
             .filter(access.attempts_reviewable_by(request.user, prefix="attempt__"))
             .select_related(*self.list_select_related)
         )
+
+
+class TallyAdmin(ReadOnlyAdmin):
+    """Stored sums (``attempts.tallies``): read-only, kept by the services; ``manage.py
+    verify_exam_sums --fix`` repairs them."""
+
+    list_filter = ("population",)
+    list_select_related = ("exam",)
+    raw_id_fields = ("exam",)
+    show_full_result_count = False
+
+
+@admin.register(ExamTally)
+class ExamTallyAdmin(TallyAdmin):
+    list_display = ("exam", "population", "state", "score", "percentage", "n", "passed")
+
+
+@admin.register(QuestionTally)
+class QuestionTallyAdmin(TallyAdmin):
+    list_display = ("exam", "population", "exam_question", "result", "x", "total", "n")
+    raw_id_fields = ("exam", "exam_question")
+
+
+@admin.register(ChoiceTally)
+class ChoiceTallyAdmin(TallyAdmin):
+    list_display = ("exam", "population", "choice", "total", "n", "marks")
+    raw_id_fields = ("exam", "choice")
 
 
 @admin.register(Accommodation)

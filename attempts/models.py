@@ -601,3 +601,102 @@ class Accommodation(models.Model):
         at 1.5 plus 10 minutes is 100 minutes (tests/attempts/test_time_given.py)."""
         seconds = int(Decimal(duration.total_seconds()) * self.time_multiplier)
         return timedelta(seconds=seconds, minutes=self.extra_minutes)
+
+
+# ------------------------------------------------------------------- stored sums (tallies)
+#
+# Per-exam and per-question histograms of the attempts' stored results, kept by
+# ``attempts.tallies`` in the same transaction as every change of a state, score, answer mark
+# or ``counts_for_rank`` (``attempts.services``). The exam summary, the courses page and the
+# item analysis read them instead of aggregating every attempt and answer on each request.
+# Histograms, not moments: their size is bounded by the distinct marks and scores, not by the
+# number of attempts, and every figure stays exact (the median, Moodle's discriminative
+# efficiency and the top 27% need sorted data). A cell's ``n`` may fall to 0: readers skip it.
+
+
+class Population(models.IntegerChoices):
+    """Which attempts a tally cell counts."""
+
+    # ExamTally: every attempt, by state (score and percentage only for completed ones).
+    # QuestionTally, ChoiceTally: the completed attempts (never those pending evaluation).
+    ALL = 0, "All"
+    # The completed attempts with ``counts_for_rank``: the exam's rank policy's population.
+    RANKED = 1, "Ranked"
+
+
+class ExamTally(models.Model):
+    """Attempts of one exam counted by (population, state, score, percentage).
+
+    Score and percentage are the stored ones for a completed attempt and 0 otherwise (a
+    running attempt's score moves with every saved answer; only its state is counted), so a
+    cell moves only when an attempt's state, result or rank flag does. ``passed`` counts the
+    cell's attempts with ``passed`` True.
+    """
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="+")
+    population = models.PositiveSmallIntegerField(choices=Population.choices)
+    state = models.PositiveSmallIntegerField(choices=Attempt.State.choices)
+    score = marks_field()
+    percentage = models.DecimalField(max_digits=6, decimal_places=2)
+    n = models.BigIntegerField(default=0)
+    passed = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "population", "state", "score", "percentage"],
+                name="examtally_cell",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.exam_id}/{self.population}/{self.state}/{self.score}: {self.n}"
+
+
+class QuestionTally(models.Model):
+    """Answer rows of an exam's completed attempts by (population, exam question, result,
+    marks awarded ``x``, the attempt's score ``X``): Moodle's ``x`` and ``X`` of
+    ``question/classes/statistics/questions/calculator.php`` as a joint histogram."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="+")
+    population = models.PositiveSmallIntegerField(choices=Population.choices)
+    exam_question = models.ForeignKey(ExamQuestion, on_delete=models.CASCADE, related_name="+")
+    result = models.CharField(max_length=12, choices=UserAnswer.Result.choices)
+    x = marks_field()
+    total = marks_field()  # X
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "population", "exam_question", "result", "x", "total"],
+                name="questiontally_cell",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.exam_question_id}/{self.population}/{self.result}/{self.x}/{self.total}"
+
+
+class ChoiceTally(models.Model):
+    """Picks of one choice in an exam's completed attempts by (population, the picker's
+    score ``X``), with the sum of the marks the picking answers got: a choice's count, the
+    sums of its point-biserial and its top-27% count all derive from these cells."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="+")
+    population = models.PositiveSmallIntegerField(choices=Population.choices)
+    choice = models.ForeignKey(AnswerChoice, on_delete=models.CASCADE, related_name="+")
+    total = marks_field()  # X
+    n = models.BigIntegerField(default=0)
+    # Sums of marks over many answers outgrow the 7 digits of a marks column.
+    marks = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "population", "choice", "total"], name="choicetally_cell"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.choice_id}/{self.population}/{self.total}: {self.n}"

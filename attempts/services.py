@@ -78,6 +78,7 @@ from attempts.scoring import (
     score_answer,
     summarise,
 )
+from attempts.tallies import exam_sums_rebuild, learners_at, moving
 from lms import access
 from lms.models import Enrollment, User
 
@@ -150,13 +151,14 @@ def attempt_open(
     waiting = _waiting(user=user, exam=exam)
     if waiting is not None:
         return waiting
-    return _create(
-        user=user,
-        exam=exam,
-        now=now,
-        state=Attempt.State.NOT_STARTED,
-        institute_attempt_id=institute_attempt_id,
-    )
+    with moving(learners_at(exam.pk, [user.pk])):
+        return _create(
+            user=user,
+            exam=exam,
+            now=now,
+            state=Attempt.State.NOT_STARTED,
+            institute_attempt_id=institute_attempt_id,
+        )
 
 
 @transaction.atomic
@@ -176,26 +178,29 @@ def attempt_start(
     waiting = _waiting(user=user, exam=exam)
     running = waiting if waiting and waiting.state == Attempt.State.RUNNING else None
     opened = waiting if waiting and waiting.state == Attempt.State.NOT_STARTED else None
-    if running is not None:
-        if running.deadline_at is None or now <= running.deadline_at + DEADLINE_GRACE:
-            Attempt.objects.filter(pk=running.pk).update(last_started_at=now)
-            running.last_started_at = now
-            state = (Attempt.State.RUNNING, running.score)
-            record(event(running.pk, Kind.RESUMED, before=state, after=state, now=now, actor=user))
-            return running
-        attempt_submit(attempt=running, now=now)
-        opened = None
-
-    if opened is not None:
-        _check_may_start(user=user, exam=exam, now=now)
-        return _start_opened(opened, exam=exam, now=now, actor=user)
-    return _create(
-        user=user,
-        exam=exam,
-        now=now,
-        state=Attempt.State.RUNNING,
-        institute_attempt_id=institute_attempt_id,
-    )
+    if running is not None and (
+        running.deadline_at is None or now <= running.deadline_at + DEADLINE_GRACE
+    ):
+        Attempt.objects.filter(pk=running.pk).update(last_started_at=now)
+        running.last_started_at = now
+        state = (Attempt.State.RUNNING, running.score)
+        record(event(running.pk, Kind.RESUMED, before=state, after=state, now=now, actor=user))
+        return running
+    # Starting (or submitting an overdue attempt first) moves the learner's state counts.
+    with moving(learners_at(exam.pk, [user.pk])):
+        if running is not None:
+            attempt_submit(attempt=running, now=now)
+            opened = None
+        if opened is not None:
+            _check_may_start(user=user, exam=exam, now=now)
+            return _start_opened(opened, exam=exam, now=now, actor=user)
+        return _create(
+            user=user,
+            exam=exam,
+            now=now,
+            state=Attempt.State.RUNNING,
+            institute_attempt_id=institute_attempt_id,
+        )
 
 
 def _create(*, user, exam: Exam, now: datetime, state: int, institute_attempt_id) -> Attempt:
@@ -481,15 +486,17 @@ def attempt_submit(*, attempt: Attempt, now: datetime | None = None, actor=None)
         if current.state == Attempt.State.NOT_STARTED:
             raise AttemptNotRunningError("This attempt has not been started.")
         return current
-    score_attempts(
-        exam=attempt.exam,
-        attempt_ids=[attempt.pk],
-        kind=Kind.SUBMITTED,
-        actor=actor if actor is not None else attempt.user_id,
-        was_running=True,
-        now=now,
-    )
-    refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
+    # The UPDATE holds the attempt's row: it was running, as the move counts it before.
+    with moving(learners_at(attempt.exam_id, [attempt.user_id]), were_running=[attempt.pk]):
+        score_attempts(
+            exam=attempt.exam,
+            attempt_ids=[attempt.pk],
+            kind=Kind.SUBMITTED,
+            actor=actor if actor is not None else attempt.user_id,
+            was_running=True,
+            now=now,
+        )
+        refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
     return Attempt.objects.get(pk=attempt.pk)
 
 
@@ -543,23 +550,27 @@ def _finalize(rows: list[tuple[int, int, int]], *, completed_at, actor, now: dat
     """Move locked running attempts ``(pk, exam_id, user_id)`` to completed and score them."""
     if not rows:
         return
-    Attempt.objects.filter(pk__in=[pk for pk, _, _ in rows], state=Attempt.State.RUNNING).update(
-        state=Attempt.State.COMPLETED, completed_at=completed_at
-    )
-    by_exam: dict[int, list[tuple[int, int]]] = {}
-    for pk, exam_id, user_id in rows:
-        by_exam.setdefault(exam_id, []).append((pk, user_id))
-    for exam in Exam.objects.filter(pk__in=by_exam):
-        chosen = by_exam[exam.pk]
-        score_attempts(
-            exam=exam,
-            attempt_ids=[pk for pk, _ in chosen],
-            kind=Kind.FINALIZED,
-            actor=actor,
-            was_running=True,
-            now=now,
-        )
-        refresh_rank_population(exam=exam, user_ids=[user_id for _, user_id in chosen])
+    # The learners' attempts at those exams (their rank flags move too): a superset of the
+    # pairs finalized, which the move counts before and after alike.
+    scope = Q(exam_id__in={e for _, e, _ in rows}, user_id__in={u for _, _, u in rows})
+    with moving(scope):
+        Attempt.objects.filter(
+            pk__in=[pk for pk, _, _ in rows], state=Attempt.State.RUNNING
+        ).update(state=Attempt.State.COMPLETED, completed_at=completed_at)
+        by_exam: dict[int, list[tuple[int, int]]] = {}
+        for pk, exam_id, user_id in rows:
+            by_exam.setdefault(exam_id, []).append((pk, user_id))
+        for exam in Exam.objects.filter(pk__in=by_exam):
+            chosen = by_exam[exam.pk]
+            score_attempts(
+                exam=exam,
+                attempt_ids=[pk for pk, _ in chosen],
+                kind=Kind.FINALIZED,
+                actor=actor,
+                was_running=True,
+                now=now,
+            )
+            refresh_rank_population(exam=exam, user_ids=[user_id for _, user_id in chosen])
 
 
 # ---------------------------------------------------------- submit a whole answer sheet
@@ -605,6 +616,11 @@ def attempt_submit_answers(
     run one after the other, so the attempt limit holds under concurrency. A fixed number
     of queries whatever the number of questions (answers, choices, events in bulk).
     """
+    with moving(learners_at(exam.pk, [user.pk])):
+        return _submit_answers(user=user, exam=exam, answers=answers, now=now)
+
+
+def _submit_answers(*, user, exam: Exam, answers: Sequence[GivenAnswer], now) -> Submission:
     now = _now(now)
     enrollment = (
         Enrollment.objects.select_for_update().filter(user=user, course_id=exam.course_id).first()
@@ -954,7 +970,15 @@ def answer_evaluate(
     maximum = answer.exam_question.marks
     if marks is None or not (Decimal("0") <= Decimal(marks) <= maximum):
         raise InvalidAnswerError(f"Award between 0 and {maximum} marks.", field="marks")
-    previous = answer.evaluated_marks
+    with moving(learners_at(attempt.exam_id, [attempt.user_id])):
+        _evaluate(answer, evaluator=evaluator, marks=marks, comment=comment, now=now)
+        refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
+    answer.refresh_from_db()
+    return answer
+
+
+def _evaluate(answer: UserAnswer, *, evaluator, marks, comment, now) -> None:
+    attempt, previous = answer.attempt, answer.evaluated_marks
     UserAnswer.objects.filter(pk=answer.pk).update(
         evaluated_marks=marks,
         evaluated_by=evaluator,
@@ -979,9 +1003,6 @@ def answer_evaluate(
         comment=comment,
         noted=frozenset({answer.pk}),
     )
-    refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
-    answer.refresh_from_db()
-    return answer
 
 
 # -------------------------------------------------------------------------------- rescore
@@ -1023,7 +1044,7 @@ def exam_rescore(
         )
         if not ids:
             break
-        with transaction.atomic():
+        with transaction.atomic(), moving(Q(pk__in=ids)):
             cleared = frozenset()
             if regrade is not None and regrade.clear_overrides:
                 overridden = UserAnswer.objects.filter(
@@ -1050,6 +1071,8 @@ def exam_rescore(
             progress(len(ids))
     with transaction.atomic():
         refresh_rank_population(exam=exam)
+        # The rank flags may move for any learner: the exam's tallies are counted afresh.
+        exam_sums_rebuild(exam)
         exam_marking_settled(exam_id=exam.pk, since=started)
     return done
 
@@ -1074,6 +1097,8 @@ def attempts_rescore(*, attempt_ids: Iterable[int], actor=None, now: datetime | 
             exam=exam, attempt_ids=by_exam[exam.pk], kind=Kind.RESCORED, actor=actor, now=now
         )
         refresh_rank_population(exam=exam)
+        # The refresh covers every learner of the exam: its tallies are counted afresh.
+        exam_sums_rebuild(exam)
     return len(rows)
 
 
@@ -1164,7 +1189,15 @@ def answer_override(
             raise InvalidAnswerError(f"Set between {lowest} and {highest} marks.", field="marks")
         if marks != marks.quantize(Decimal("0.01")):
             raise InvalidAnswerError("Marks go in steps of 0.01.", field="marks")
-    previous = answer.override_marks
+    with moving(learners_at(attempt.exam_id, [attempt.user_id])):
+        _override(answer, actor=actor, marks=marks, comment=comment, now=now)
+        refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
+    answer.refresh_from_db()
+    return answer
+
+
+def _override(answer: UserAnswer, *, actor, marks, comment, now) -> None:
+    attempt, previous = answer.attempt, answer.override_marks
     UserAnswer.objects.filter(pk=answer.pk).update(override_marks=marks, updated_at=now)
     score_attempts(
         exam=attempt.exam,
@@ -1183,9 +1216,6 @@ def answer_override(
         comment=comment,
         noted=frozenset({answer.pk}),
     )
-    refresh_rank_population(exam=attempt.exam, user_ids=[attempt.user_id])
-    answer.refresh_from_db()
-    return answer
 
 
 # ------------------------------------------------------------------------------- regrade
@@ -1388,6 +1418,7 @@ def regrade_undo(*, regrade: Regrade, actor, now: datetime | None = None) -> int
     Attempt.objects.bulk_update(attempts, ["state", *Attempt.RESULT_FIELDS], batch_size=500)
     record(*events)
     refresh_rank_population(exam=exam)
+    exam_sums_rebuild(exam)  # every result of the exam may have moved back
     Regrade.objects.filter(pk=regrade.pk).update(
         status=Regrade.Status.UNDONE, undone_at=now, undone_by=_actor_id(actor)
     )
@@ -1866,7 +1897,14 @@ def _offline_answers(row, line, marking: ExamMarking):
 
 
 def _store_offline(sheets: list[_OfflineSheet], markings, *, actor, now: datetime) -> None:
-    """Insert the attempts, their answers and events in batches (no query per row)."""
+    """Insert the attempts, their answers and events in batches (no query per row), moving
+    the tallies of the learners' attempts at those exams."""
+    scope = Q(exam_id__in={s.exam.pk for s in sheets}, user_id__in={s.user.pk for s in sheets})
+    with moving(scope):
+        _insert_offline(sheets, markings, actor=actor, now=now)
+
+
+def _insert_offline(sheets: list[_OfflineSheet], markings, *, actor, now: datetime) -> None:
     last = dict.fromkeys(((s.user.pk, s.exam.pk) for s in sheets), 0)
     numbers = (
         Attempt.objects.filter(user_id__in={u for u, _ in last}, exam_id__in={e for _, e in last})

@@ -14,8 +14,11 @@ from attempts.models import (
     Accommodation,
     Attempt,
     AttemptEvent,
+    ChoiceTally,
+    ExamTally,
     IdempotencyKey,
     MarkChange,
+    QuestionTally,
     Regrade,
     UserAnswer,
 )
@@ -34,6 +37,7 @@ from tests.factories import (
     SubjectFactory,
     UserAnswerFactory,
     UserFactory,
+    recount,
 )
 
 
@@ -119,7 +123,11 @@ def one_of_each():
     )
     axes_record = {"username": "alice", "ip_address": "10.0.0.1", "user_agent": "test"}
     axes_time = {"attempt_time": at(15, 14)}
+    recount(exam.pk)  # the pick added above, into the stored sums
     objects = {
+        ExamTally: ExamTally.objects.filter(exam=exam).first(),
+        QuestionTally: QuestionTally.objects.filter(exam=exam).first(),
+        ChoiceTally: ChoiceTally.objects.filter(exam=exam).first(),
         AccessAttempt: AccessAttempt.objects.create(
             **axes_record, **axes_time, failures_since_start=5, get_data="", post_data=""
         ),

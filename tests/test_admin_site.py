@@ -10,8 +10,11 @@ from django.contrib import admin
 from attempts.models import (
     Attempt,
     AttemptEvent,
+    ChoiceTally,
+    ExamTally,
     IdempotencyKey,
     MarkChange,
+    QuestionTally,
     Regrade,
     UserAnswer,
 )
@@ -34,6 +37,9 @@ READ_ONLY = {
     AccessFailureLog,
     Message,  # written by the relay from events, never by hand
     DeliveryAttempt,
+    ExamTally,  # kept by attempts.services (attempts.tallies)
+    QuestionTally,
+    ChoiceTally,
 }
 
 

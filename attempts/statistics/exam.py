@@ -6,22 +6,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    F,
-    IntegerField,
-    Max,
-    Q,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from assessments.html import html_excerpt
 from assessments.models import ExamQuestion, Question
-from attempts.models import Attempt, UserAnswer
+from attempts.models import Attempt, ExamTally, Population, QuestionTally, UserAnswer
 from attempts.statistics.rounding import CENT, TENTH, ratio_half_up
 from attempts.statistics.subjects import NO_SUBJECT_NAME, ids_in_paths, load_subjects, roll_up
 
@@ -73,20 +63,54 @@ def _completed_totals() -> dict:
     }
 
 
-def exam_overviews(exams, attempts: Q | None = None) -> dict[int, ExamOverview]:
-    """``{exam_id: ExamOverview}`` for the given exams, in one grouped query, over their
-    attempts matching ``attempts`` (all of them without it)."""
-    exams = list(exams)
+def _stored_overviews(exam_ids: list[int]) -> dict[int, dict]:
+    """The figures of ``exam_overviews`` from the stored sums (``attempts.tallies``): one
+    grouped query over the exams' ``ExamTally`` cells, whatever their number of attempts."""
+    if not exam_ids:
+        return {}
+    completed = Q(state=State.COMPLETED)
     rows = (
-        Attempt.objects.filter(attempts or Q(), exam__in=[exam.pk for exam in exams])
+        ExamTally.objects.filter(exam_id__in=exam_ids, population=Population.ALL)
         .values("exam_id")
         .annotate(
-            **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},
-            **_completed_totals(),
+            **{
+                f"state_{state.value}": Coalesce(Sum("n", filter=Q(state=state)), 0)
+                for state in State
+            },
+            score_sum=Sum(F("score") * F("n"), filter=completed, output_field=WIDE_MARKS),
+            passed=Coalesce(Sum("passed", filter=completed), 0),
         )
         .order_by()
     )
-    found = {row["exam_id"]: row for row in rows}
+    return {row["exam_id"]: row for row in rows}
+
+
+def exam_overviews(exams, attempts: Q | None = None) -> dict[int, ExamOverview]:
+    """``{exam_id: ExamOverview}`` for the given exams, over their attempts matching
+    ``attempts`` (all of them without it).
+
+    An exam whose every attempt counts (no ``attempts`` filter, or the exam annotated
+    ``reviewed`` by ``lms.access.reviews_exam``: its reviewer sees all of its attempts) is
+    read from the stored sums (one grouped query for all of them); the others, a
+    department administrator's view of their people's attempts, from one grouped query over
+    the matching attempts (skipped when there are none).
+    """
+    exams = list(exams)
+    whole = [e.pk for e in exams if attempts is None or getattr(e, "reviewed", False)]
+    found = _stored_overviews(whole)
+    stored = set(whole)
+    partial = [e.pk for e in exams if e.pk not in stored]
+    if partial:
+        rows = (
+            Attempt.objects.filter(attempts or Q(), exam__in=partial)
+            .values("exam_id")
+            .annotate(
+                **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},
+                **_completed_totals(),
+            )
+            .order_by()
+        )
+        found |= {row["exam_id"]: row for row in rows}
     overviews = {}
     for exam in exams:
         row = found.get(exam.pk, {})
@@ -103,20 +127,18 @@ def exam_overviews(exams, attempts: Q | None = None) -> dict[int, ExamOverview]:
 
 # ------------------------------------------------------------------------ exam summary
 #
-# ``exam_summary`` reads an exam's attempts with a fixed number of grouped queries, whatever
-# the number of attempts (nothing per attempt is loaded into Python):
+# ``exam_summary`` reads an exam's stored sums (``attempts.tallies``) with a fixed number of
+# queries, whatever the number of attempts (nothing per attempt or answer is read):
 #
-# 1. one aggregate over the exam's attempts: counts by state, and over the completed ones the
-#    sum and the highest of the scores and the number passed;
-# 2. the median: the one or two middle scores of the completed attempts, as a slice of them
-#    ordered by score (skipped without completed attempts);
-# 3. the score distribution: completed attempts counted per percentage bucket (GROUP BY);
-# 4. the answers of completed attempts grouped by exam question: answer rows per result and
-#    the sum of their marks (sections, subjects and the hardest questions all derive from
-#    these per-question rows, so the answer table is scanned once);
-# 5. the exam's questions with their section, type, difficulty and subject path;
-# 6. the subjects of those questions and their ancestors (skipped when none has a subject);
-# 7. the text of the (at most ten) hardest questions only.
+# 1. the exam's ``ExamTally`` cells: attempts by state, and the completed ones by (score,
+#    percentage) with how many passed: the counts, the mean, the highest and median scores
+#    and the score distribution all derive from this histogram;
+# 2. the ``QuestionTally`` cells of completed attempts grouped by exam question: answer rows
+#    per result and the sum of their marks (sections, subjects and the hardest questions all
+#    derive from these per-question rows);
+# 3. the exam's questions with their section, type, difficulty and subject path;
+# 4. the subjects of those questions and their ancestors (skipped when none has a subject);
+# 5. the text of the (at most ten) hardest questions only.
 
 ZERO = Decimal("0.00")
 BUCKET_WIDTH = 10
@@ -257,41 +279,39 @@ class ExamSummary:
         return [(bucket.label, bucket.count) for bucket in self.buckets]
 
 
-def _middle_scores(exam_id: int, completed: int) -> list[Decimal]:
-    """The middle score of ``completed`` sorted scores (two middle ones for an even count).
+def middle_scores(histogram: dict) -> list[Decimal]:
+    """The middle score of the sorted scores ``{score: how many}`` (the two middle ones for
+    an even count): at offsets (N-1)//2 and N//2 of the ascending order (the same offset for
+    an odd N), found by walking the cumulative counts, not by sorting N scores.
 
-    Sorted ascending, the middle rows are at offsets (N-1)//2 and N//2 (the same offset for an
-    odd N): a slice ``[(N-1)//2 : N//2 + 1]`` fetches one or two rows, walking the
-    ``(exam, score, id)`` index instead of loading every score.
+    >>> middle_scores({Decimal(5): 2, Decimal(7): 1, Decimal(9): 1})  # 5 5 7 9
+    [Decimal('5'), Decimal('7')]
     """
-    return list(
-        Attempt.objects.filter(exam_id=exam_id, state=State.COMPLETED)
-        .order_by("score", "id")
-        .values_list("score", flat=True)[(completed - 1) // 2 : completed // 2 + 1]
-    )
+    total = sum(histogram.values())
+    wanted = sorted({(total - 1) // 2, total // 2}) if total else []
+    found, seen = [], 0
+    for score in sorted(histogram):
+        seen += histogram[score]
+        while wanted and wanted[0] < seen:
+            found.append(score)
+            wanted.pop(0)
+    return found
 
 
-def _bucket_counts(exam_id: int) -> list[ScoreBucket]:
-    """Completed attempts per percentage bucket, in one GROUP BY query.
+def bucket_of(percentage: Decimal) -> int:
+    """Bucket k (0..9) holds [10k, 10k + 10); bucket 0 also every negative percentage, bucket
+    9 [90, 100] (100 included)."""
+    for i, edge in enumerate(range(BUCKET_WIDTH, BUCKET_WIDTH * BUCKET_COUNT, BUCKET_WIDTH)):
+        if percentage < edge:
+            return i
+    return BUCKET_COUNT - 1
 
-    Bucket k (0..9) holds [10k, 10k + 10); bucket 0 also every negative percentage, bucket 9
-    [90, 100] (100 included). A CASE chain rather than integer division: PostgreSQL divides a
-    numeric exactly while SQLite's REAL would need a cast, and CASE needs neither.
-    """
-    edges = range(BUCKET_WIDTH, BUCKET_WIDTH * BUCKET_COUNT, BUCKET_WIDTH)  # 10, 20, ..., 90
-    bucket = Case(
-        *(When(percentage__lt=edge, then=Value(i)) for i, edge in enumerate(edges)),
-        default=Value(BUCKET_COUNT - 1),
-        output_field=IntegerField(),
-    )
-    rows = (
-        Attempt.objects.filter(exam_id=exam_id, state=State.COMPLETED)
-        .annotate(bucket=bucket)
-        .values("bucket")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    found = {row["bucket"]: row["n"] for row in rows}
+
+def _buckets(cells: list[tuple]) -> list[ScoreBucket]:
+    """Completed attempts per percentage bucket (``bucket_of``) from their cells."""
+    found: dict[int, int] = defaultdict(int)
+    for _, percentage, n in cells:
+        found[bucket_of(percentage)] += n
     return [
         ScoreBucket(low=i * BUCKET_WIDTH, high=(i + 1) * BUCKET_WIDTH, count=found.get(i, 0))
         for i in range(BUCKET_COUNT)
@@ -300,19 +320,23 @@ def _bucket_counts(exam_id: int) -> list[ScoreBucket]:
 
 def _answers_by_question(exam_id: int) -> dict[int, dict]:
     """``{exam_question_id: {answers, correct, partial, incorrect, unanswered, marks}}`` over
-    the answers of the exam's completed attempts, in one GROUP BY query (the
-    ``useranswer_question_result`` index covers the counts)."""
+    the answers of the exam's completed attempts, in one grouped query over its stored
+    ``QuestionTally`` cells (``marks`` is the sum of x × n)."""
     Result = UserAnswer.Result
+
+    def count(result=None):
+        return Coalesce(Sum("n", filter=Q(result=result) if result else None), 0)
+
     rows = (
-        UserAnswer.objects.filter(attempt__exam_id=exam_id, attempt__state=State.COMPLETED)
+        QuestionTally.objects.filter(exam_id=exam_id, population=Population.ALL)
         .values("exam_question_id")
         .annotate(
-            answers=Count("pk"),
-            correct=Count("pk", filter=Q(result=Result.CORRECT)),
-            partial=Count("pk", filter=Q(result=Result.PARTIAL)),
-            incorrect=Count("pk", filter=Q(result=Result.INCORRECT)),
-            unanswered=Count("pk", filter=Q(result=Result.UNANSWERED)),
-            marks=Sum("marks_awarded", output_field=WIDE_MARKS),
+            answers=count(),
+            correct=count(Result.CORRECT),
+            partial=count(Result.PARTIAL),
+            incorrect=count(Result.INCORRECT),
+            unanswered=count(Result.UNANSWERED),
+            marks=Sum(F("x") * F("n"), output_field=WIDE_MARKS),
         )
         .order_by()
     )
@@ -425,34 +449,41 @@ def _section_rows(questions: list[dict], completed: int) -> list[MarksRow]:
 
 
 def exam_summary(exam) -> ExamSummary:
-    """The exam summary page's numbers, in at most seven queries (listed above).
+    """The exam summary page's numbers, in at most five queries (listed above).
 
     Statistics of scores, sections, subjects and questions use COMPLETED attempts only;
     running, pending evaluation and not started ones are only counted by state. Averages per
     section and subject are marks per completed attempt; sections without questions are not
     listed. The median of an even count averages the two middle scores (2 places, half-up).
     """
-    completed_q = Q(state=State.COMPLETED)
-    totals = Attempt.objects.filter(exam_id=exam.pk).aggregate(
-        **{f"state_{state.value}": Count("pk", filter=Q(state=state)) for state in State},
-        **_completed_totals(),
-        highest=Max("score", filter=completed_q),
-    )
-    by_state = {state: totals[f"state_{state.value}"] for state in State}
+    by_state = dict.fromkeys(State, 0)
+    done = []  # (score, percentage, n) of the completed attempts
+    passed = 0
+    cells = ExamTally.objects.filter(exam_id=exam.pk, population=Population.ALL).exclude(n=0)
+    for state, score, percentage, n, passed_n in cells.values_list(
+        "state", "score", "percentage", "n", "passed"
+    ):
+        by_state[State(state)] += n
+        if state == State.COMPLETED:
+            done.append((score, percentage, n))
+            passed += passed_n
     completed = by_state[State.COMPLETED]
-    middle = _middle_scores(exam.pk, completed) if completed else []
+    histogram: dict[Decimal, int] = defaultdict(int)
+    for score, _, n in done:
+        histogram[score] += n
+    middle = middle_scores(histogram)
+    highest = max(histogram, default=None)
     questions = _placements(exam.pk, _answers_by_question(exam.pk))
     return ExamSummary(
         exam=exam,
         by_state=by_state,
-        mean_score=mean_score(totals["score_sum"], completed),
+        mean_score=mean_score(sum((s * n for s, n in histogram.items()), ZERO), completed),
         median_score=ratio_half_up(sum(middle, ZERO), len(middle)),
-        # Quantized: SQLite hands MAX() back without the column's 2 places ("16", not "16.00").
-        highest_score=None if totals["highest"] is None else totals["highest"].quantize(CENT),
+        highest_score=None if highest is None else highest.quantize(CENT),
         max_score=sum((q["marks"] for q in questions), ZERO),
-        passed=totals["passed"],
-        pass_rate=pass_rate(exam, totals["passed"], completed),
-        buckets=_bucket_counts(exam.pk),
+        passed=passed,
+        pass_rate=pass_rate(exam, passed, completed),
+        buckets=_buckets(done),
         sections=_section_rows(questions, completed),
         subjects=_subject_rows(questions, completed),
         hardest_questions=_hardest(questions),

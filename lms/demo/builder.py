@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.models import Attempt
+from attempts.tallies import exam_sums_rebuild
 from lms import access
 from lms.demo.bulk import bulk_attempts, delete_exam_attempts
 from lms.demo.plan import (
@@ -336,7 +337,10 @@ class DemoBuilder:
         stored = set(ExamQuestion.objects.filter(exam__in=exams).values_list(*marking))
         planned = {tuple(row[name] for name in marking) for row in rows}
         if self.bank_changed or stored != planned:
-            deleted = delete_exam_attempts(exams)
+            with transaction.atomic():
+                deleted = delete_exam_attempts(exams)
+                for exam in exams:
+                    exam_sums_rebuild(exam)  # no attempts left: no cells either
             if deleted:
                 self.log(f"Attempts: {deleted} removed (the exams' questions or marks changed)")
 

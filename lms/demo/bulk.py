@@ -26,6 +26,7 @@ from assessments.models import Exam
 from attempts.models import Attempt, AttemptEvent, UserAnswer
 from attempts.scoring import AnswerScore, Response, score_answer, summarise
 from attempts.services import refresh_rank_population
+from attempts.tallies import exam_sums_rebuild
 from lms.demo.plan import rng_for
 from lms.demo.simulation import (
     BLANK,
@@ -233,6 +234,7 @@ def bulk_attempts(
     for exam in exams:
         with transaction.atomic():
             refresh_rank_population(exam=exam.exam)
+            exam_sums_rebuild(exam.exam)  # the stored sums, counted once after the COPY
     return result
 
 

@@ -44,8 +44,11 @@ def test_a_good_file_creates_finished_scored_attempts(kit, django_assert_num_que
     bob = kit.enrol("bob")
     text = sheet(kit, ("ada", GOOD), ("bob", ["b", "", "A", "", "paris", ""]))
     # savepoint; 1 users, 2 exams, 3 enrolments, 4-5 the exam's marking, 6 attempt numbers,
-    # 7 attempts, 8 answers, 9 chosen choices, 10 events, 11 the rank population; release
-    with django_assert_num_queries(13):
+    # 7 attempts, 8 answers, 9 chosen choices, 10 events, 11 the rank population; release.
+    # The stored sums add 7: the learners' attempts at the exam locked before the inserts
+    # (none) and read after them, the completed one's answers grouped by the QuestionTally
+    # key and its picks by the ChoiceTally key, one upsert per tally table.
+    with django_assert_num_queries(20):
         report = services.attempts_import_offline(rows=rows_of(text), actor=admin, now=NOW)
     assert (report.rows, report.imported, report.errors) == (2, 2, [])
     ada = Attempt.objects.get(user=kit.learner)

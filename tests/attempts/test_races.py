@@ -133,3 +133,49 @@ class TestConcurrentStarts:
         assert Attempt.objects.filter(user=kit.learner).count() == 1
         only = Attempt.objects.get(user=kit.learner).pk
         assert results == [only] * callers
+
+
+class TestStoredSumsUnderConcurrentSubmits:
+    def test_two_submissions_at_once_lose_no_increment(self, kit, monkeypatch):
+        """Two learners submit the same sheet at once: both moves have computed their deltas
+        (the same cells: one more completed attempt at score 4, the same answer cells) before
+        either writes. On PostgreSQL both then upsert the same rows: the second waits for the
+        first's commit and adds to the committed count (``n = n + EXCLUDED.n``); on SQLite the
+        write lock runs them one after the other. Either way both increments stay."""
+        from attempts import tallies
+        from attempts.models import ExamTally, Population
+        from tests.attempts.tally_checks import assert_sums_match
+
+        other = kit.enrol("bob")
+        sheet = [
+            services.GivenAnswer(
+                question=kit.eq["single"].question.uuid, choice_ids=(kit.choices["single"][0].pk,)
+            )
+        ]
+        both_computed = threading.Barrier(2, timeout=5)
+        original = tallies.apply
+        overlapping = connection.vendor == "postgresql"
+
+        def apply_together(delta):
+            if overlapping:  # SQLite's BEGIN IMMEDIATE lets only one in at a time
+                both_computed.wait()
+            original(delta)
+
+        monkeypatch.setattr(tallies, "apply", apply_together)
+
+        def submitting(learner):
+            return lambda: (
+                services.attempt_submit_answers(
+                    user=learner, exam=kit.exam, answers=sheet, now=NOW
+                ).attempt.score
+            )
+
+        assert in_threads(("ada", submitting(kit.learner)), ("bob", submitting(other))) == [
+            D(4),
+            D(4),
+        ]
+        completed = ExamTally.objects.get(
+            exam=kit.exam, population=Population.ALL, state=Attempt.State.COMPLETED
+        )
+        assert completed.n == 2
+        assert_sums_match(kit.exam)

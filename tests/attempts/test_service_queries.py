@@ -10,10 +10,12 @@ from tests.play import NOW
 
 
 def test_start(kit, django_assert_num_queries):
-    # savepoint, the learner's running or opened attempt, the enrollment, the highest
-    # attempt number, the exam's question count and marks, the learner's accommodation on
-    # this timed exam (none), savepoint, insert the attempt, release, insert its event, release.
-    with django_assert_num_queries(11):
+    # savepoint, the learner's running or opened attempt, lock the learner's attempts at the
+    # exam (the tallies' "before": none), the enrollment, the highest attempt number, the
+    # exam's question count and marks, the learner's accommodation on this timed exam (none),
+    # savepoint, insert the attempt, release, insert its event, the learner's attempts again
+    # (the tallies' "after"), upsert the ExamTally cell (one more running), release.
+    with django_assert_num_queries(14):
         services.attempt_start(user=kit.learner, exam=kit.exam, now=NOW)
 
 
@@ -57,6 +59,12 @@ def test_submit(kit, django_assert_num_queries):
     # keys, lock the attempt rows (already ours after the update: the statement is there for
     # a rescore), the stored answers, their selected choices, the attempt's stored result,
     # insert the unanswered rows, update the result, insert the event, the rank population,
-    # the attempt as stored, release.
-    with django_assert_num_queries(14):
+    # the attempt as stored, release. The stored sums add 6: after the conditional update,
+    # lock the learner's attempts at the exam (the tallies' "before": the submitted one
+    # counts as the running attempt it was, so no answer is read), then at the end the
+    # learner's attempts again, their answers GROUP BY the QuestionTally key, their chosen
+    # choices GROUP BY the ChoiceTally key (none), and one upsert of the ExamTally cells (one
+    # running less, one completed more in both populations) and one of the QuestionTally
+    # cells (no ChoiceTally upsert: no choice was picked).
+    with django_assert_num_queries(20):
         services.attempt_submit(attempt=attempt, now=NOW + timedelta(minutes=5))

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
 from attempts.models import Attempt, UserAnswer
+from attempts.tallies import exam_sums_rebuild
 from lms.models import Course, Enrollment, Subject, User
 
 
@@ -106,9 +108,24 @@ class ExamQuestionFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
+def recount(exam_id: int) -> None:
+    """Rows written outside ``attempts.services`` are counted into the stored sums as the bulk
+    seed's are: a rebuild of their exam's tallies (``attempts.tallies``)."""
+    with transaction.atomic():
+        exam_sums_rebuild(exam_id)
+
+
 class AttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt row written directly (the tallies of its exam are rebuilt after it)."""
+
     class Meta:
         model = Attempt
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            recount(instance.exam_id)
 
     user = factory.SubFactory(UserFactory)
     exam = factory.SubFactory(ExamFactory)
@@ -118,8 +135,16 @@ class AttemptFactory(factory.django.DjangoModelFactory):
 
 
 class UserAnswerFactory(factory.django.DjangoModelFactory):
+    """An answer row written directly (the tallies of its exam are rebuilt after it)."""
+
     class Meta:
         model = UserAnswer
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            recount(instance.attempt.exam_id)
 
     attempt = factory.SubFactory(AttemptFactory)
     exam_question = factory.SubFactory(

@@ -11,6 +11,7 @@ import pytest
 
 from attempts import services
 from attempts.models import Attempt, UserAnswer
+from attempts.statistics import item_inputs
 from attempts.statistics.item_inputs import Which, exam_item_analysis, item_analysis
 from tests.attempts.statistics.test_items import close, reference
 from tests.play import NOW, submit
@@ -160,3 +161,32 @@ def test_the_cached_analysis_follows_every_new_result(played, django_assert_num_
     again = item_analysis(kit.exam, Which.ALL)
     assert (first.analysis.test.n, first.pending) == (7, 1)
     assert (again.analysis.test.n, again.pending) == (8, 0)
+
+
+def test_the_stored_populations_take_five_queries(played, django_assert_num_queries):
+    kit, _, _ = played
+    for which in (None, Which.ALL):  # the rank policy's population, and all
+        # exam questions, choices, the exam's ExamTally cells (pending and the score
+        # histogram), its QuestionTally cells with x != 0 grouped by (question, x, X), its
+        # ChoiceTally cells grouped by choice (with the top-27% count at the cut)
+        with django_assert_num_queries(5):
+            exam_item_analysis(kit.exam, which)
+
+
+@pytest.mark.parametrize("which", [Which.ALL, Which.FIRST])  # FIRST: the kit's rank policy
+def test_the_stored_counts_equal_the_counts_from_the_rows(played, which):
+    """The inputs read from the stored sums are the ones the grouped queries over the answer
+    rows give for the same attempts (pending, scores, cells, choice sums)."""
+    kit, _, _ = played
+    assert kit.exam.rank_policy == Which.FIRST
+    question_ids = list(kit.exam.exam_questions.values_list("pk", flat=True))
+    stored = item_inputs._stored_counts(kit.exam, which, True)
+    counted = item_inputs._counted(kit.exam, which, question_ids, True)
+    pending, scores, cells, picks = stored
+    assert (pending, scores, cells) == counted[:3]
+    assert pending == 1
+    assert sum(scores.values()) == (7 if which == Which.ALL else 6)
+    fields = ("n", "sum_total", "sum_marks", "top")
+    assert {c: tuple(row[f] for f in fields) for c, row in picks.items()} == {
+        c: tuple(row[f] for f in fields) for c, row in counted[3].items()
+    }

@@ -96,12 +96,12 @@ class TestPage:
 # ---------------------------------------------------------------------- query budget
 
 # What the page costs an instructor: (1) session, (2) user, (3) reviewer check
-# (taught_courses.exists()), (4) exam with its course, (5) attempts aggregate (counts by
-# state, score sum, highest, passed), (6) median slice of 1-2 scores, (7) histogram GROUP BY
-# bucket, (8) answers of completed attempts GROUP BY exam question, (9) exam questions with
-# section, question and subject, (10) subjects and ancestors, (11) texts of the hardest
-# questions. An admin skips (3).
-PAGE_QUERIES = 11
+# (taught_courses.exists()), (4) exam with its course, (5) the exam's stored ExamTally cells
+# (counts by state; completed attempts by score and percentage, passed: the mean, median,
+# highest and histogram), (6) its QuestionTally cells GROUP BY exam question, (7) exam
+# questions with section, question and subject, (8) subjects and ancestors, (9) texts of the
+# hardest questions. An admin skips (3).
+PAGE_QUERIES = 9
 
 
 def test_page_stays_within_its_query_budget(client, kit, django_assert_num_queries):

@@ -13,6 +13,7 @@ from assessments.models import Exam, ExamQuestion
 from attempts.models import Attempt, AttemptEvent, UserAnswer
 from attempts.services import RESULT_FIELDS, score_attempts
 from lms.demo import bulk
+from tests.attempts.tally_checks import assert_sums_match
 from tests.lms.demo.seeding import (
     ARGS,
     FINISHED,
@@ -48,6 +49,11 @@ class TestBulkAttempts:
         assert bulk_attempts().count() == 200
         assert set(bulk_attempts().values_list("state", flat=True)) == set(FINISHED)
         assert "Bulk attempts: 200 written" in demo
+
+    def test_the_stored_sums_count_the_service_and_the_bulk_attempts(self, demo):
+        # Service attempts moved the sums one by one; the bulk ones were counted by one
+        # rebuild per exam after the COPY: together, a full recomputation.
+        assert_sums_match(*Exam.objects.all())
 
     def test_each_bulk_attempt_has_one_answer_per_exam_question(self, demo):
         questions = dict(

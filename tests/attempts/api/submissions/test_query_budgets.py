@@ -73,8 +73,10 @@ def test_a_new_submission_takes_a_fixed_number_of_queries(db, django_assert_num_
     # exam's questions; their choices; SAVEPOINT, INSERT the finished attempt with its
     # result, RELEASE (a concurrent start from the pages is a 409, not a 500); INSERT every
     # answer; INSERT their chosen choices; INSERT the event; UPDATE the rank population;
-    # RELEASE SAVEPOINT.
-    with django_assert_num_queries(13):
+    # RELEASE SAVEPOINT. The stored sums (attempts.tallies) add 3: lock the learner's
+    # attempts at the exam first (none), read them again at the end, upsert the ExamTally
+    # cell (the attempt awaits its essays' marks: no answer is counted yet).
+    with django_assert_num_queries(16):
         submission = services.attempt_submit_answers(user=learner, exam=exam, answers=answers)
     attempt = submission.attempt
     assert UserAnswer.objects.filter(attempt=attempt).count() == n
@@ -93,8 +95,10 @@ def test_submitting_a_running_attempt_takes_a_fixed_number_of_queries(
     # INSERT their choices; UPDATE running -> completed; then score_attempts: lock the
     # attempt, its answers, their choices, the attempt's result fields, UPDATE the result,
     # INSERT the event; UPDATE the rank population; read back the attempt and its
-    # results; RELEASE SAVEPOINT.
-    with django_assert_num_queries(20):
+    # results; RELEASE SAVEPOINT. The stored sums add 3: lock the learner's attempts first
+    # (the running one), read them again at the end, upsert the ExamTally cells (one running
+    # less, one pending more; pending attempts count no answer).
+    with django_assert_num_queries(23):
         submission = services.attempt_submit_answers(user=learner, exam=exam, answers=answers)
     assert submission.attempt.pk == running.pk
     assert Attempt.objects.get(pk=running.pk).state == Attempt.State.PENDING_EVALUATION
@@ -123,8 +127,9 @@ def test_posting_a_submission_takes_a_fixed_number_of_queries(db, django_assert_
     # RELEASE; INSERT answers; INSERT chosen choices; INSERT event; UPDATE rank population;
     # RELEASE); then whether the learner reviews the course (can_see_results: not an
     # instructor). The review policy (after the last attempt, unlimited attempts) needs no
-    # count of attempts.
-    with django_assert_num_queries(15):
+    # count of attempts. The stored sums add 3 (the learner's attempts locked first and read
+    # again at the end, one ExamTally upsert).
+    with django_assert_num_queries(18):
         response = client.post(url, body, format="json")
     assert response.status_code == 201, response.content
     assert len(response.json()["results"]) == n

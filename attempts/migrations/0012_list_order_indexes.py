@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     id tiebreak): a first page of a million attempts in any of them reads ~200 index entries."""
 
     dependencies = [
-        ("attempts", "0010_event_kind_extended"),
+        ("attempts", "0011_exam_tallies"),
     ]
 
     operations = [
