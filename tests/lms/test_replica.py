@@ -95,8 +95,9 @@ class TestRoutedViews:
         assert response.status_code == 200
         # The figures of tests/attempts/summary_exam.py, read through the replica.
         assert '<dd id="mean-score">6.80</dd>' in response.content.decode()
-        assert '"attempts_attempt"' in tables(queries.replica)
-        assert '"attempts_useranswer"' in tables(queries.replica)
+        # The stored sums (attempts/tallies.py), not the attempts, carry the figures.
+        assert '"attempts_examtally"' in tables(queries.replica)
+        assert '"attempts_questiontally"' in tables(queries.replica)
         # The session and who is asking: before the view's reads, on the primary, so an
         # ended session is refused whatever the replica's lag.
         assert '"django_session"' in tables(queries.primary)
