@@ -100,7 +100,9 @@ def main():
             continue
         print(f"Measuring {module_name} ...", flush=True)
         kwargs = {"walk": True} if args.walk and module_name == "pages_1m" else {}
-        rows.extend(module.surfaces(**kwargs))
+        for row in module.surfaces(**kwargs):
+            row.setdefault("sql_ms", row.pop("min_sql_ms", None))
+            rows.append(row)
     print()
     print(table(rows))
     if args.json:
