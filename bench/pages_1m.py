@@ -10,6 +10,7 @@ Run alone: ``DEBUG=1 DATABASE_URL=... .venv/bin/python bench/pages_1m.py``.
 
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -171,8 +172,6 @@ def _ispring(admin, *, walk: bool) -> list[dict]:
 
 def _walk(client: Client) -> dict:
     """Every page by ``pageToken``: each (learner, module) row exactly once."""
-    import time
-
     seen, duplicates, pages, token = set(), 0, 0, None
     start = time.perf_counter()
     while True:

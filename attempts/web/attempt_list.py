@@ -19,10 +19,10 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from assessments.models import Exam, ExamQuestion
+from attempts import paging
 from attempts.models import Attempt
 from attempts.services import attempts_finalize
 from attempts.statistics.ranking import rank_table
-from attempts.web import totals
 from attempts.web.evaluation import SeeOther
 from attempts.web.exports import attempt_columns, attempt_rows, csv_response, xlsx_response
 from attempts.web.filters import AttemptListFilter
@@ -68,7 +68,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         page = paging.get("page") or 1
         try:
             # LazyPaginator: no COUNT(*) over a million rows on every page (the total above
-            # the table is counted, or estimated, once: attempts.web.totals).
+            # the table is counted, or estimated, once: attempts.paging).
             table.paginate(
                 paginator_class=LazyPaginator,
                 per_page=paging.get("per_page") or self.per_page,
@@ -161,7 +161,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             page_missing=self.page_missing,
             paging=self.paging,
             page_sizes=PagingForm.PAGE_SIZES,
-            total=totals.total(self.filterset.qs) if page else None,
+            total=paging.total(self.filterset.qs) if page else None,
             overdue=page and self.get_queryset().overdue(self.now).exists(),
         )
         return context

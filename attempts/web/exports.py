@@ -5,11 +5,9 @@ Both formats stream: the CSV as a ``StreamingHttpResponse`` (with a BOM, so Exce
 names), the XLSX written row by row in openpyxl's write-only mode to a temporary file that is
 then sent in blocks. Memory stays flat whatever the number of rows (``bench/export_memory.py``
 measures it). Cells are typed: datetimes and durations are real spreadsheet values in XLSX.
-``table_values`` exports any django-tables2 table as on screen; ``attempt_rows`` is the
-attempt list's own export (more columns than the screen has room for)."""
+``attempt_rows`` is the attempt list's own export (more columns than the screen has room for)."""
 
 import csv
-import inspect
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,33 +48,6 @@ def escape_formula(value) -> str:
     if text.startswith(FORMULA_PREFIXES) and not _is_number(text):
         return "'" + text
     return text
-
-
-def _cell_reader(table, column):
-    """A function record -> the column's export value, as tables2's ``value_<name>`` or the
-    accessor gives it. Signatures are read once per column, not once per cell: tables2's own
-    per-cell dispatch costs more than the query on a large export."""
-    method = getattr(table, f"value_{column.name}", None)
-    accessor = column.accessor
-    wants = set(inspect.signature(method).parameters) if method else set()
-
-    def read(record):
-        value = accessor.resolve(record, quiet=True) if accessor else None
-        if method is None:
-            return value
-        kwargs = {"record": record, "value": value}
-        return method(**{name: kwargs[name] for name in wants})
-
-    return read
-
-
-def table_values(table, queryset, chunk_size: int = 2000) -> Iterator[list]:
-    """Header, then one list of cell values per row, for the table's columns in order."""
-    columns = [column for column in table.columns if not column.column.exclude_from_export]
-    yield [str(column.header) for column in columns]
-    readers = [_cell_reader(table, column) for column in columns]
-    for record in queryset.iterator(chunk_size=chunk_size):
-        yield [read(record) for read in readers]
 
 
 # ------------------------------------------------------------------------ the attempt export
