@@ -26,7 +26,7 @@ from assessments.services import (
     exams_placing,
 )
 from attempts.models import Attempt
-from attempts.services import exam_rescore
+from attempts.services import exam_ranks_refresh, exam_rescore
 from lms import access
 from lms.models import Subject
 
@@ -150,6 +150,13 @@ class ExamAdmin(admin.ModelAdmin):
         if change:
             exams_marking_changing(exam_ids=[form.instance.pk])
         super().save_related(request, form, formsets, change)
+        if change and "rank_policy" in form.changed_data:
+            ranked = exam_ranks_refresh(exam=form.instance)
+            self.message_user(
+                request,
+                f"Ranks follow the new policy: {ranked} ranked attempt(s).",
+                messages.INFO,
+            )
         placements = [f for f in formsets if f.model is ExamQuestion]
         if change and (
             EXAM_MARKING_FIELDS & set(form.changed_data)

@@ -105,10 +105,6 @@ def exam_question_create(
     return placed
 
 
-# Exam fields whose change makes the stored results of finished attempts stale.
-EXAM_MARKING_FIELDS = frozenset({"pass_percentage"})
-
-
 @transaction.atomic
 def exam_update(*, exam: Exam, changes: dict, now: datetime) -> Exam:
     """Change an exam's own fields (title, pass mark, duration, attempts, status...).

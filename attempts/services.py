@@ -1615,6 +1615,19 @@ def _result_json(names, values) -> dict:
     }
 
 
+@transaction.atomic
+def exam_ranks_refresh(*, exam: Exam) -> int:
+    """After the exam's rank policy changed: every learner's ranked attempt is chosen again by
+    the new policy and the exam's stored sums are counted afresh (their "ranked" population
+    moved with the flags). Returns how many ranked attempts the exam has now.
+
+    Nothing else changes: scores, states and answers stay, so no event is recorded (as for
+    ``refresh_rank_population``). One UPDATE over the exam's attempts, then the rebuild."""
+    refresh_rank_population(exam=exam)
+    exam_sums_rebuild(exam)
+    return Attempt.objects.filter(exam_id=exam.pk, counts_for_rank=True).count()
+
+
 def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None) -> None:
     """Set ``counts_for_rank`` on the one completed attempt per learner the policy picks.
 
@@ -1657,6 +1670,7 @@ __all__ = [
     "attempts_finalize_overdue",
     "attempts_forgive",
     "attempts_rescore",
+    "exam_ranks_refresh",
     "exam_rescore",
     "record",
     "refresh_rank_population",

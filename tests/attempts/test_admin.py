@@ -23,6 +23,7 @@ from attempts.models import Accommodation, Attempt, AttemptEvent, UserAnswer
 from lms.models import User
 from tests import play
 from tests.admin_pages import at, changelist_rows, url
+from tests.attempts.tally_checks import assert_sums_match
 from tests.factories import (
     AnswerChoiceFactory,
     AttemptFactory,
@@ -212,6 +213,24 @@ class TestMarkingChangesFlagTheExam:
         )
         kit.exam.refresh_from_db()
         assert kit.exam.marking_changed_at is not None
+
+    def test_a_new_rank_policy_chooses_the_ranked_attempts_again(self, admin_client, kit):
+        """Learner's first attempt scores -1, the retake 4: "first" ranks the -1, "best" the
+        4; the stored sums of the ranked population follow."""
+        first = finished(kit, single=1)
+        retake = finished(kit, single=0)
+        assert (first.score, retake.score) == (D("-1"), D("4"))
+        assert kit.exam.rank_policy == Exam.RankPolicy.FIRST
+        page = admin_client.get(url(Exam, "change", kit.exam.pk))
+        data = rendered_form_data(page)
+        data["rank_policy"] = Exam.RankPolicy.BEST
+
+        response = admin_client.post(url(Exam, "change", kit.exam.pk), data, follow=True)
+
+        assert "1 ranked attempt(s)" in response.text
+        ranked = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
+        assert list(ranked.values_list("pk", flat=True)) == [retake.pk]
+        assert_sums_match(kit.exam)
 
     @pytest.mark.parametrize(
         ("field", "value", "flagged"),

@@ -149,6 +149,17 @@ class TestLifecycle:
         assert exam_cells(kit, RANKED) == {(State.COMPLETED, D(4)): 1}
         assert_sums_match(kit.exam)
 
+    def test_a_new_rank_policy_moves_the_ranked_population(self, kit):
+        finished(kit, single=(1,), essay=False)  # -1, the first attempt
+        finished(kit, single=(0,), essay=False)  # 4
+        assert exam_cells(kit, RANKED) == {(State.COMPLETED, D(-1)): 1}
+        for policy, ranked in (("best", D(4)), ("last", D(4)), ("first", D(-1))):
+            kit.exam.rank_policy = policy
+            kit.exam.save(update_fields=["rank_policy"])
+            assert services.exam_ranks_refresh(exam=kit.exam) == 1
+            assert exam_cells(kit, RANKED) == {(State.COMPLETED, ranked): 1}
+            assert_sums_match(kit.exam)
+
     def test_forgiving_moves_no_cell(self, kit):
         attempt = finished(kit, essay=False)
         before = stored_cells(kit.exam)
