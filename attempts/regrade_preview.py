@@ -25,6 +25,7 @@ from attempts.scoring import (
     AnswerScore,
     Outcome,
     Response,
+    fitted,
     is_passed,
     score_answer,
     summarise,
@@ -208,7 +209,7 @@ def regrade_preview(
                 result = memo.get(key)
                 if result is None:
                     given_response = None if response is None else Response(*response)
-                    result = memo[key] = score_answer(rule, given_response)
+                    result = memo[key] = score_answer(rule, fitted(rule, given_response))
                 marked.append((rule, result))
                 differs = differs or (
                     result.outcome != result_before or result.marks != marks_before

@@ -41,7 +41,7 @@ Every Decimal this module returns is rounded half-up to 2 places (``attempts.sta
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -56,6 +56,7 @@ __all__ = [
     "Outcome",
     "Response",
     "ScoringError",
+    "fitted",
     "is_passed",
     "normalise_text",
     "override_range",
@@ -419,6 +420,40 @@ def override_range(rule: MarkingRule) -> tuple[Decimal, Decimal]:
     """
     lowest = ZERO if rule.kind is QuestionKind.ESSAY else -rule.negative_marks
     return _cents(lowest), _cents(rule.marks)
+
+
+def fitted(rule: MarkingRule, response: Response | None) -> Response | None:
+    """``response`` with an override or an essay's awarded marks that the rule no longer
+    allows (the question's marks were lowered after they were given) brought to the nearest
+    end of the allowed range; anything else is returned as is.
+
+    A rescore uses it so that lowering a question's marks caps the instructors' marks instead
+    of refusing to score (an override of 4 out of 4 becomes 2 out of 2).
+
+    >>> rule = MarkingRule(QuestionKind.SINGLE, Decimal("2"), Decimal("1"), key=frozenset({1}))
+    >>> fitted(rule, Response(override=Decimal("4"))).override
+    Decimal('2.00')
+    >>> fitted(rule, Response(override=Decimal("-3"))).override
+    Decimal('-1.00')
+    >>> fitted(rule, Response(override=Decimal("1.5"))).override
+    Decimal('1.5')
+    >>> essay = MarkingRule(QuestionKind.ESSAY, Decimal("5"))
+    >>> fitted(essay, Response(text="Essay", awarded=Decimal("8"))).awarded
+    Decimal('5.00')
+    """
+    if response is None:
+        return None
+    changes = {}
+    if response.override is not None:
+        lowest, highest = override_range(rule)
+        capped = min(max(response.override, lowest), highest)
+        if capped != response.override:
+            changes["override"] = capped
+    if rule.kind is QuestionKind.ESSAY and response.awarded is not None:
+        capped = min(max(response.awarded, ZERO), _cents(rule.marks))
+        if capped != response.awarded:
+            changes["awarded"] = capped
+    return replace(response, **changes) if changes else response
 
 
 def _overridden(rule: MarkingRule, outcome: Outcome, override: Decimal) -> AnswerScore:

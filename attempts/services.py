@@ -73,6 +73,7 @@ from attempts.scoring import (
     Outcome,
     Response,
     ScoringError,
+    fitted,
     override_range,
     percentage,
     score_answer,
@@ -928,10 +929,18 @@ def accommodation_set(
 def _locked_for_review(answer: UserAnswer, reviewer, what: str) -> UserAnswer:
     """``answer`` read afresh under lock, with its attempt, exam and question, for a reviewer
     of its attempt (``lms.access.can_review_attempt``; else ``NotAllowedError``: "Only an
-    instructor of this course can <what>."). The attempt row is locked first, as every
-    writer of its result locks it (a rescore chunk too): an evaluation, an override and a
-    rescore of the same attempt run one after the other."""
-    list(Attempt.objects.select_for_update().filter(pk=answer.attempt_id).values_list("pk"))
+    instructor of this course can <what>."). The learner's attempts at the exam are locked
+    first, in id order, as every writer of their results locks them (``tallies.moving`` of
+    the learner, a rescore chunk): an evaluation, an override and a rescore of the same
+    attempt run one after the other, and two reviews of one learner's two attempts never
+    wait on each other crosswise (each locking its own attempt, then the other's)."""
+    mine = Attempt.objects.filter(pk=answer.attempt_id)
+    list(
+        Attempt.objects.select_for_update()
+        .filter(exam_id=Subquery(mine.values("exam_id")), user_id=Subquery(mine.values("user_id")))
+        .order_by("pk")
+        .values_list("pk")
+    )
     answer = (
         UserAnswer.objects.select_for_update()
         .select_related("attempt__exam", "exam_question__question")
@@ -1476,6 +1485,14 @@ def finished_result(total) -> dict:
     }
 
 
+# The history's comment on an answer whose override or essay marks a rescore capped.
+CAPPED_NOTE = "Capped: the question's marks were lowered below the marks given."
+
+
+def _history_note(comment: str, capped: bool) -> str:
+    return " ".join(filter(None, (comment, CAPPED_NOTE if capped else "")))
+
+
 def score_attempts(
     *,
     exam: Exam,
@@ -1525,14 +1542,21 @@ def score_attempts(
     attempts = Attempt.objects.filter(pk__in=attempt_ids).only(
         "pk", "state", "completed_at", "original_percentage", *Attempt.RESULT_FIELDS
     )
-    changed, missing, finished, events, history = [], [], [], [], []
+    changed, missing, finished, events, history, capped = [], [], [], [], [], {}
     moved_count = 0
     for attempt in attempts:
         stored = answers.get(attempt.pk, {})
         marked = []
         for exam_question_id, rule in rules.items():
             row = stored.get(exam_question_id)
-            result = score_answer(rule, row.response if row else None)
+            response = fitted(rule, row.response if row else None)
+            if row is not None and response != row.response:
+                # The question's marks were lowered below an override or an essay's marks:
+                # they are capped (scoring.fitted), stored so, and the history says why.
+                capped[row.id] = UserAnswer(
+                    pk=row.id, override_marks=response.override, evaluated_marks=response.awarded
+                )
+            result = score_answer(rule, response)
             marked.append((rule, result))
             if row is None:
                 missing.append(
@@ -1566,7 +1590,7 @@ def score_attempts(
                             marks_after=result.marks,
                             at=now,
                             actor_id=_actor_id(actor),
-                            comment="" if aside else comment,
+                            comment=_history_note("" if aside else comment, row.id in capped),
                             regrade_id=regrade_id,
                         )
                     )
@@ -1600,6 +1624,9 @@ def score_attempts(
             )
     UserAnswer.objects.bulk_create(missing, batch_size=1000)
     UserAnswer.objects.bulk_update(changed, ["result", "marks_awarded"], batch_size=500)
+    UserAnswer.objects.bulk_update(
+        capped.values(), ["override_marks", "evaluated_marks"], batch_size=500
+    )
     # ``original_percentage`` is written as loaded, except on a first finish.
     Attempt.objects.bulk_update(finished, [*RESULT_FIELDS, "original_percentage"], batch_size=500)
     MarkChange.objects.bulk_create(history, batch_size=1000)

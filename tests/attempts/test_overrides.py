@@ -117,6 +117,49 @@ class TestOverride:
         ada.refresh_from_db()
         assert (ada.score, ada.max_score) == (D("10.00"), D("30.00"))
 
+    def test_lowering_the_marks_below_an_override_caps_it(self, kit, ranked):
+        """ada: single overridden to 4 (13 stays 13), true/false overridden to -1 (stays);
+        then single is worth 2 and its negative marks drop to 0.5: the override becomes 2,
+        true/false keeps -1 (its own negative marks are unchanged)."""
+        ada, _ = ranked
+        override(kit, answer_of(ada, kit, "single"), "4")
+        kit.eq["single"].marks = D("2")
+        kit.eq["single"].negative_marks = D("0.5")
+        kit.eq["single"].save()
+
+        assert services.exam_rescore(exam=kit.exam, actor=kit.instructor) == 2  # ada and bob
+
+        single = answer_of(ada, kit, "single")
+        assert (single.override_marks, single.marks_awarded, single.result) == (
+            D("2.00"),
+            D("2.00"),
+            "correct",
+        )
+        ada.refresh_from_db()
+        assert (ada.score, ada.max_score) == (D("11.00"), D("22.00"))  # 13 - 4 + 2; 24 - 2
+        change = MarkChange.objects.filter(answer=single, source="rescore").get()
+        assert (change.marks_before, change.marks_after) == (D("4"), D("2"))
+        assert change.comment == services.CAPPED_NOTE
+
+    def test_lowering_an_essays_marks_below_its_evaluation_caps_it(self, kit, pending):
+        attempt, essay = pending
+        services.answer_evaluate(
+            answer=essay, evaluator=kit.instructor, marks=D("3"), comment="Good", now=LATER
+        )
+        kit.eq["essay"].marks = D("2")
+        kit.eq["essay"].save()
+
+        services.exam_rescore(exam=kit.exam)
+
+        essay.refresh_from_db()
+        assert (essay.evaluated_marks, essay.marks_awarded, essay.result) == (
+            D("2.00"),
+            D("2.00"),
+            "correct",
+        )
+        attempt.refresh_from_db()
+        assert (attempt.score, attempt.max_score) == (D("15.00"), D("22.00"))  # 13 + 2
+
     def test_each_override_records_an_event(self, kit, ranked):
         ada, _ = ranked
         override(kit, answer_of(ada, kit, "single"), "2")

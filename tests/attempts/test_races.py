@@ -5,6 +5,7 @@ serialise them; on SQLite the write lock taken at BEGIN IMMEDIATE does.
 Kit (tests/attempts/conftest.py): 6 questions × 4 marks (max 24), negative 1, pass mark 50 %.
 """
 
+import contextlib
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from assessments.models import Exam, ExamQuestion
 from attempts import services
 from attempts.errors import AttemptLimitError
 from attempts.models import Attempt, UserAnswer
+from tests.attempts.tally_checks import assert_sums_match
 from tests.play import NOW, submit
 
 D = Decimal
@@ -144,7 +146,6 @@ class TestStoredSumsUnderConcurrentSubmits:
         write lock runs them one after the other. Either way both increments stay."""
         from attempts import tallies
         from attempts.models import ExamTally, Population
-        from tests.attempts.tally_checks import assert_sums_match
 
         other = kit.enrol("bob")
         sheet = [
@@ -178,4 +179,46 @@ class TestStoredSumsUnderConcurrentSubmits:
             exam=kit.exam, population=Population.ALL, state=Attempt.State.COMPLETED
         )
         assert completed.n == 2
+        assert_sums_match(kit.exam)
+
+
+class TestReviewsOfOneLearnersTwoAttempts:
+    def test_an_evaluation_and_an_override_at_once_never_deadlock(self, kit, monkeypatch):
+        """ada's two attempts, each with a pending essay. One instructor marks the second
+        attempt's essay while another overrides the first's: each review holds its own
+        attempt, then the stored sums' move of ada locks both (in id order). Locking only its
+        own attempt first, the two waited on each other crosswise and PostgreSQL killed one
+        ("deadlock detected"). Both now lock ada's attempts in id order before anything."""
+        attempts = []
+        for _ in range(2):
+            attempt = kit.start()
+            kit.answer(attempt, "essay", text="Because gravity.")
+            attempts.append(submit(attempt, now=NOW + timedelta(minutes=5)))
+        first, second = (
+            UserAnswer.objects.get(attempt=attempt, exam_question=kit.eq["essay"])
+            for attempt in attempts
+        )
+        both_locked = threading.Barrier(2, timeout=2)
+        original = services._locked_for_review
+
+        def lingering(answer, reviewer, what):
+            locked = original(answer, reviewer, what)
+            # Old order: both get here, each holding its own attempt. New order: the other
+            # review waits for this one's locks, and the barrier gives up.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_locked.wait()
+            return locked
+
+        monkeypatch.setattr(services, "_locked_for_review", lingering)
+        review = {"evaluator": kit.instructor, "comment": "Read twice", "now": NOW}
+
+        def evaluating():
+            return services.answer_evaluate(answer=second, marks=D(3), **review).marks_awarded
+
+        def overriding():
+            return services.answer_override(
+                answer=first, actor=kit.instructor, marks=D(2), comment="Half", now=NOW
+            ).marks_awarded
+
+        assert in_threads(("evaluate", evaluating), ("override", overriding)) == [D(3), D(2)]
         assert_sums_match(kit.exam)

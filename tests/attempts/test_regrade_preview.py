@@ -153,6 +153,24 @@ class TestFiguresAgainstARecomputationByHand:
         assert not kept["cy"].changed
         assert cleared["cy"].after.score == D("12.00")  # unanswered again: 0
 
+    def test_marks_lowered_below_an_override_preview_it_capped_as_the_regrade_does(
+        self, kit, cohort
+    ):
+        answer = UserAnswer.objects.get(attempt=cohort["cy"], exam_question=kit.eq["single"])
+        services.answer_override(
+            answer=answer, actor=kit.instructor, marks=D("4"), comment="Full credit"
+        )  # cy: 12 + 4 = 16
+        kit.eq["single"].marks = D("1")
+        kit.eq["single"].save()
+
+        preview = by_name(cohort, regrade_preview(kit.exam))
+        regrade = services.exam_regrade(exam=kit.exam, actor=kit.instructor, reason="Fewer")
+        services.regrade_run(regrade_id=regrade.pk)
+
+        assert preview["cy"].after.score == D("13.00")  # 12 + the override capped at 1
+        cy = Attempt.objects.get(pk=cohort["cy"].pk)
+        assert (cy.score, cy.passed) == (preview["cy"].after.score, preview["cy"].after.passed)
+
 
 class TestWritesNothing:
     def test_the_preview_leaves_every_row_as_it_was(self, kit, cohort):
