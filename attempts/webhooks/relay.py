@@ -170,5 +170,7 @@ def _advance(cursor: RelayCursor, ids: list[int], found_late: set[int], wall_now
         for pk in sorted(set(range(start, ids[-1] + 1)) - set(ids)):
             awaited[str(pk)] = wall_now.isoformat()
         cursor.last_event_id = ids[-1]
+    elif awaited == cursor.awaited:
+        return  # an idle pass: nothing to write (the relay polls every 2 s)
     cursor.awaited = awaited
-    cursor.save()
+    cursor.save(update_fields=["last_event_id", "awaited"])

@@ -265,6 +265,16 @@ def test_the_relay_awaits_ids_committed_late_for_the_grace_period(settings):
     assert (cursor.last_event_id, cursor.awaited) == (10, {})
 
 
+def test_an_idle_relay_pass_reads_and_writes_nothing(kit, django_assert_num_queries):
+    kit.start()
+    relay_events()
+    with django_assert_num_queries(5):
+        # 1 get_or_create's SELECT of the cursor; 2 SAVEPOINT (the atomic block, inside the
+        # test's transaction); 3 SELECT ... FOR UPDATE of the cursor; 4 the events past it
+        # (none); 5 RELEASE SAVEPOINT. No UPDATE of the cursor: nothing moved.
+        assert relay_events() == 0
+
+
 def test_an_event_committed_late_still_becomes_a_message(kit, hook):
     attempt = kit.start()
     relay_events()
