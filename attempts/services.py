@@ -27,8 +27,20 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Least
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Least, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -1655,25 +1667,40 @@ def exam_ranks_refresh(*, exam: Exam) -> int:
     return Attempt.objects.filter(exam_id=exam.pk, counts_for_rank=True).count()
 
 
-def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None) -> None:
-    """Set ``counts_for_rank`` on the one completed attempt per learner the policy picks.
+def refresh_rank_population(*, exam: Exam, user_ids: Iterable[int] | None = None) -> int:
+    """Set ``counts_for_rank`` on the one completed attempt per learner the policy picks;
+    returns how many attempts' flags flipped.
 
     first: the lowest attempt number; last: the highest; best: the highest score (the earlier
-    attempt on a tie). Attempts that are not completed never count. One UPDATE statement.
-    ``counts_for_rank`` follows from the stored results (it is not a result itself), so it
-    records no event.
+    attempt on a tie). Attempts that are not completed never count. ``counts_for_rank``
+    follows from the stored results (it is not a result itself), so it records no event.
+
+    One UPDATE statement, of the rows whose flag changes only (it flips them). The attempts
+    the policy picks are numbered once per learner (``ROW_NUMBER() OVER (PARTITION BY
+    user_id ORDER BY ...)``), an uncorrelated subquery the database runs once: a whole exam's
+    refresh no longer runs a subquery per attempt nor rewrites every row (405,802 attempts:
+    368 s before, under load).
     """
-    completed = Attempt.objects.filter(
-        exam_id=exam.pk, user_id=OuterRef("user_id"), state=Attempt.State.COMPLETED
-    )
-    chosen = completed.order_by(*RANK_ORDER[exam.rank_policy]).values("pk")[:1]
+    completed = Attempt.objects.filter(exam_id=exam.pk, state=Attempt.State.COMPLETED)
     scope = Attempt.objects.filter(exam_id=exam.pk)
     if user_ids is not None:
-        scope = scope.filter(user_id__in=list(user_ids))
-    scope.update(
-        counts_for_rank=Case(
-            When(Q(state=Attempt.State.COMPLETED) & Q(pk=Subquery(chosen)), then=Value(True)),
-            default=Value(False),
+        user_ids = list(user_ids)
+        completed = completed.filter(user_id__in=user_ids)
+        scope = scope.filter(user_id__in=user_ids)
+    chosen = (
+        completed.annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("user_id")], order_by=RANK_ORDER[exam.rank_policy]
+            )
+        )
+        .filter(place=1)
+        .values("pk")
+    )
+    return (
+        scope.alias(picked=Case(When(pk__in=chosen, then=Value(True)), default=Value(False)))
+        .exclude(counts_for_rank=F("picked"))
+        .update(
+            counts_for_rank=Case(When(counts_for_rank=True, then=Value(False)), default=Value(True))
         )
     )
 

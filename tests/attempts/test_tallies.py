@@ -153,9 +153,11 @@ class TestLifecycle:
         finished(kit, single=(1,), essay=False)  # -1, the first attempt
         finished(kit, single=(0,), essay=False)  # 4
         assert exam_cells(kit, RANKED) == {(State.COMPLETED, D(-1)): 1}
-        for policy, ranked in (("best", D(4)), ("last", D(4)), ("first", D(-1))):
+        assert services.refresh_rank_population(exam=kit.exam) == 0  # nothing to flip
+        for policy, ranked, flipped in (("best", D(4), 2), ("last", D(4), 0), ("first", D(-1), 2)):
             kit.exam.rank_policy = policy
             kit.exam.save(update_fields=["rank_policy"])
+            assert services.refresh_rank_population(exam=kit.exam) == flipped
             assert services.exam_ranks_refresh(exam=kit.exam) == 1
             assert exam_cells(kit, RANKED) == {(State.COMPLETED, ranked): 1}
             assert_sums_match(kit.exam)
