@@ -20,9 +20,11 @@ paginators and the admin's ``paginator``) and two changes to how a page is read:
   in that order (a deferred join): an ``OFFSET`` of 400,000 then skips index entries, not
   joined rows.
 
-**Deep pages by keyset.** Even index-only, an ``OFFSET`` walks every entry it skips (about
-0.1 to 0.3 µs each: a B-tree keeps no counts). A page that knows the row before it (the last
-row of the page the caller came from: ``ListPaginator.key_of``) reads from there instead:
+**Deep pages by keyset.** Even index-only, an ``OFFSET`` walks every entry it skips (a
+B-tree keeps no counts: the ids of Testpress's ``page=2000``, 400,000 entries in, took 197 ms
+of database time at 1M attempts under load, against 20 ms by keyset). A page that knows the
+row before it (the last row of the page the caller came from: ``ListPaginator.key_of``)
+reads from there instead:
 ``page(number, after=key)`` filters ``(a, b, id) > (x, y, z)`` in the list's order, which
 the database answers by seeking its index to that row, so page 2,000 costs what page 1 does.
 Only for orders whose columns are concrete, non-null fields of the model, in one direction,
