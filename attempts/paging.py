@@ -19,14 +19,27 @@ paginators and the admin's ``paginator``) and two changes to how a page is read:
   an index-only scan when an index serves the order), then the rows with their joins by id,
   in that order (a deferred join): an ``OFFSET`` of 400,000 then skips index entries, not
   joined rows.
+
+**Deep pages by keyset.** Even index-only, an ``OFFSET`` walks every entry it skips (a
+B-tree keeps no counts: the ids of Testpress's ``page=2000``, 400,000 entries in, took 197 ms
+of database time at 1M attempts under load, against 20 ms by keyset). A page that knows the
+row before it (the last row of the page the caller came from: ``ListPaginator.key_of``)
+reads from there instead:
+``page(number, after=key)`` filters ``(a, b, id) > (x, y, z)`` in the list's order, which
+the database answers by seeking its index to that row, so page 2,000 costs what page 1 does.
+Only for orders whose columns are concrete, non-null fields of the model, in one direction,
+ending with the primary key (``keyset_order``); any other order, or no key, is read by offset.
+On unchanged data both give the same rows; while rows are added, a keyset page continues
+after the row the caller saw (no row repeated or skipped), an offset page shifts.
 """
 
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Expression, F, QuerySet, Value
 from django.utils.functional import cached_property
 
 # Lists up to this many rows are counted exactly; longer ones on PostgreSQL are estimated.
@@ -104,10 +117,16 @@ class ListPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
-    def page(self, number):
+    def page(self, number, *, after: list[str] | None = None):
+        """Page ``number``; read after the row whose key is ``after`` (``key_of`` of the last
+        row of page ``number - 1``) when given and the order allows it, else by offset."""
         number = self.validate_number(number)
         offset = (number - 1) * self.per_page
-        rows = self.window(offset, self.per_page + 1)
+        seek = self.seek(after) if after is not None else None
+        if seek is not None:
+            rows = list(self.object_list.filter(seek)[: self.per_page + 1])
+        else:
+            rows = self.window(offset, self.per_page + 1)
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and number > 1:
@@ -136,3 +155,94 @@ class ListPaginator(Paginator):
         ids = list(rows.values_list("pk", flat=True)[offset : offset + size])
         by_id = rows.order_by().in_bulk(ids)
         return [by_id[pk] for pk in ids]
+
+    @cached_property
+    def order(self) -> tuple[tuple[object, bool], ...] | None:
+        """``keyset_order`` of the list (None for a list that is no queryset)."""
+        if not isinstance(self.object_list, QuerySet):
+            return None
+        return keyset_order(self.object_list)
+
+    def key_of(self, row) -> list[str] | None:
+        """The values of ``row`` in the list's order, as strings: what ``page(after=...)``
+        reads after. None when the order is not one a keyset can follow."""
+        if self.order is None:
+            return None
+        return [field.value_to_string(row) for field, _ in self.order]
+
+    def seek(self, key: list[str]) -> "RowAfter | None":
+        """The filter "after the row whose key is ``key``"; None when the order has no keyset
+        or ``key`` does not fit it (the caller then reads by offset)."""
+        if self.order is None or len(key) != len(self.order):
+            return None
+        try:
+            values = [
+                field.to_python(value) for (field, _), value in zip(self.order, key, strict=True)
+            ]
+        except (ValidationError, TypeError):
+            return None
+        if any(value is None for value in values):
+            return None
+        return RowAfter(self.order, values)
+
+
+def keyset_order(queryset) -> tuple[tuple[object, bool], ...] | None:
+    """``((field, descending), ...)``: the order of ``queryset`` when a row's values in it can
+    continue the list: plain, non-null concrete fields of the model, all in one direction
+    (so that one row comparison, and one index read one way, serves it), the last the
+    primary key (so that no two rows tie). None otherwise."""
+    query = queryset.query
+    if query.extra_order_by or query.distinct_fields or query.combinator:
+        return None
+    names = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    meta = queryset.model._meta
+    order = []
+    for name in names:
+        if not isinstance(name, str) or name == "?":
+            return None
+        descending = name.startswith("-")
+        name = name.removeprefix("-")
+        try:
+            field = meta.pk if name == "pk" else meta.get_field(name)
+        except FieldDoesNotExist:
+            return None  # an annotation or a lookup through a relation
+        if not getattr(field, "concrete", False) or field.null or field.is_relation:
+            return None
+        order.append((field, descending))
+    if not order or order[-1][0] != meta.pk or len({d for _, d in order}) != 1:
+        return None
+    return tuple(order)
+
+
+class RowAfter(Expression):
+    """``(a, b, id) > (x, y, z)`` (``<`` in a descending order): the rows after one row in a
+    list's order. A row comparison, not its expansion into ORs, so that PostgreSQL seeks the
+    index of ``(a, b, id)`` to the row and reads on (SQLite compares row values too)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, order, values):
+        super().__init__()
+        self.descending = order[0][1]
+        self.columns = [F(field.attname) for field, _ in order]
+        self.values = [
+            Value(value, output_field=field)
+            for (field, _), value in zip(order, values, strict=True)
+        ]
+
+    def get_source_expressions(self):
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, expressions):
+        self.columns = expressions[: len(self.columns)]
+        self.values = expressions[len(self.columns) :]
+
+    def as_sql(self, compiler, connection):
+        columns = [compiler.compile(column) for column in self.columns]
+        values = [compiler.compile(value) for value in self.values]
+        operator = "<" if self.descending else ">"
+        sql = "({}) {} ({})".format(
+            ", ".join(sql for sql, _ in columns), operator, ", ".join(sql for sql, _ in values)
+        )
+        return sql, [param for _, params in (*columns, *values) for param in params]

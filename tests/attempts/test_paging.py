@@ -129,3 +129,121 @@ class TestListPaginator:
         assert paginator.get_page(9).number == 3
         assert paginator.get_page("x").number == 1
         assert paginator.get_page(0).number == 1
+
+
+# The orders the lists offer (Testpress's ``ordering`` with its id tiebreak, the admin's
+# default): each one a keyset can follow.
+KEYSET_ORDERS = [
+    ("-started_at", "-id"),
+    ("started_at", "id"),
+    ("-correct_count", "-id"),
+    ("correct_count", "id"),
+    ("-unanswered_count", "-id"),
+    ("score", "id"),
+]
+
+
+@pytest.fixture
+def tied(db):
+    """Eleven attempts whose sort columns tie in groups: three start times, two scores, three
+    correct counts; only the id tells most of them apart."""
+    exam = ExamFactory()
+    learners = UserFactory.create_batch(11)
+    start = AttemptFactory.build().started_at
+    return [
+        AttemptFactory(
+            exam=exam,
+            user=learners[n],
+            started_at=start + timedelta(minutes=n % 3),
+            correct_count=n % 3,
+            unanswered_count=(n // 3) % 2,
+            total_questions=n % 3 + (n // 3) % 2,
+            score=n % 2,
+        )
+        for n in range(11)
+    ]
+
+
+class TestKeysetPages:
+    def test_the_orders_a_keyset_can_follow(self):
+        def order(*names):
+            return paging.keyset_order(Attempt.objects.order_by(*names))
+
+        assert [(f.name, d) for f, d in order("-started_at", "-id")] == [
+            ("started_at", True),
+            ("id", True),
+        ]
+        assert [(f.name, d) for f, d in order("score", "pk")] == [("score", False), ("id", False)]
+        # The model's default order (Meta.ordering) when the query has none; none when cleared.
+        assert paging.keyset_order(Attempt.objects.all()) == order("-started_at", "-id")
+        assert order() is None
+        assert order("-started_at", "id") is None  # two directions: no one row comparison
+        assert order("started_at") is None  # no tiebreak: rows that tie have no next
+        assert order("completed_at", "id") is None  # nullable
+        assert order("user", "id") is None  # a relation
+        assert order("user__username", "id") is None  # through a relation
+        assert paging.keyset_order(Attempt.objects.order_by("?")) is None
+
+    @pytest.mark.parametrize("order", KEYSET_ORDERS)
+    def test_every_page_after_the_last_row_of_the_one_before_is_the_offset_page(self, tied, order):
+        """On unchanged data, page ``n`` read after the key of page ``n - 1``'s last row holds
+        the rows that ``OFFSET (n - 1) * 3`` does, and the same "next"."""
+        ordered = Attempt.objects.select_related("user", "exam").order_by(*order)
+        everything = list(ordered.values_list("pk", flat=True))
+        assert len(everything) == 11
+        paginator = ListPaginator(ordered, 3)
+        page = paginator.page(1)
+        for number in (2, 3, 4):
+            key = paginator.key_of(page.object_list[-1])
+            page = paginator.page(number, after=key)
+            offset = everything[(number - 1) * 3 : number * 3]
+            assert [a.pk for a in page] == offset
+            assert page.has_next() == (number < 4)
+            assert page.object_list[0].user.pk  # joined: the page's own query
+
+    def test_a_keyset_page_is_one_query(self, tied, django_assert_num_queries):
+        ordered = Attempt.objects.select_related("user", "exam").order_by("-started_at", "-id")
+        paginator = ListPaginator(ordered, 3)
+        key = paginator.key_of(paginator.page(2).object_list[-1])
+        # 1. the rows after the key in the list's order (and one more), joined with user and
+        # exam: no ids first, no offset.
+        with django_assert_num_queries(1):
+            page = paginator.page(3, after=key)
+            assert page.object_list[0].user.pk
+        assert [a.pk for a in page] == list(ordered.values_list("pk", flat=True)[6:9])
+
+    def test_the_key_is_the_rows_values_in_the_order(self, tied):
+        paginator = ListPaginator(Attempt.objects.order_by("correct_count", "id"), 3)
+        row = tied[4]
+        assert paginator.key_of(row) == [str(row.correct_count), str(row.pk)]
+        unordered = ListPaginator(Attempt.objects.order_by("-started_at", "id"), 3)
+        assert unordered.key_of(row) is None
+
+    @pytest.mark.parametrize(
+        "key", [["not a date", "1"], ["1"], ["2026-01-01T00:00:00+00:00", "x"], ["", ""]]
+    )
+    def test_a_key_that_does_not_fit_the_order_reads_by_offset(self, tied, key):
+        ordered = Attempt.objects.order_by("-started_at", "-id")
+        page = ListPaginator(ordered, 3).page(2, after=key)
+        assert [a.pk for a in page] == list(ordered.values_list("pk", flat=True)[3:6])
+
+    def test_an_order_without_keyset_reads_by_offset_whatever_the_key(self, tied):
+        ordered = Attempt.objects.order_by("-started_at", "id")
+        paginator = ListPaginator(ordered, 3)
+        key = [tied[0].started_at.isoformat(), str(tied[0].pk)]
+        assert [a.pk for a in paginator.page(2, after=key)] == list(
+            ordered.values_list("pk", flat=True)[3:6]
+        )
+
+    def test_rows_added_before_the_key_do_not_shift_a_keyset_page(self, tied):
+        """While attempts arrive (newest first: at the top), an offset page shifts down; the
+        keyset page continues after the row the caller saw."""
+        ordered = Attempt.objects.order_by("-started_at", "-id")
+        paginator = ListPaginator(ordered, 3)
+        first = paginator.page(1)
+        key = paginator.key_of(first.object_list[-1])
+        expected = list(ordered.values_list("pk", flat=True)[3:6])
+        AttemptFactory(started_at=tied[2].started_at + timedelta(hours=1))
+        fresh = ListPaginator(ordered, 3)
+        assert [a.pk for a in fresh.page(2, after=key)] == expected
+        assert [a.pk for a in fresh.page(2)] != expected  # the offset page moved

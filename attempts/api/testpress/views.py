@@ -49,7 +49,7 @@ from attempts.api.testpress.serializers import (
     UserAnswersPageSerializer,
 )
 from attempts.models import Attempt, UserAnswer
-from attempts.paging import ESTIMATE_ABOVE
+from attempts.paging import DEFERRED_JOIN_FROM, ESTIMATE_ABOVE
 from attempts.statistics.attempt import attempt_statistics
 from lms.models import User
 
@@ -90,7 +90,11 @@ class TestpressAdminView:
         "string with 2 decimals; `percentage` and `speed` are numbers; durations are H:MM:SS. "
         f"`count` is exact up to {ESTIMATE_ABOVE:,} attempts; above that (PostgreSQL) it is "
         "the database planner's estimate, and `next` is null exactly on the last page. Every "
-        "`ordering` is served by an index, so any page of any order costs about the same."
+        "`ordering` is served by an index. Deep pages: follow `next` as given; past the first "
+        f"{DEFERRED_JOIN_FROM:,} rows it carries `after`, the key of the page's last row, and "
+        "the next page is read from there, as fast as the first (for an `ordering` in one "
+        "direction). `page=N` alone reads past every earlier row: the same rows on unchanged "
+        "data, slower the deeper it goes."
     ),
     responses={200: AdminAttemptSerializer(many=True), **LIST_ERRORS},
 )

@@ -357,6 +357,7 @@ QUERY_VALUES = {
     "date_1": lambda: [timezone.now().date().isoformat(), "2100-01-01T00:00:00+05:30"],
     "page": lambda: [1],
     "per_page": lambda: [1, 1000],
+    "after": lambda: ["not-a-key"],  # ignored: the page is read by offset
     # Thought Industries' parameters.
     "cursor": lambda: [first_cursor()],
     "startDate": lambda: ["2000-01-01T00:00:00Z", timezone.now().date().isoformat()],
