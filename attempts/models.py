@@ -346,9 +346,14 @@ class UserAnswer(models.Model):
         indexes = [
             # Question statistics of an exam summary: share of each result per exam question.
             models.Index(fields=["exam_question", "result"], name="useranswer_question_result"),
-            # Evaluation queue: essays awaiting marks, oldest first.
+            # Evaluation queue: essays awaiting marks, oldest first, in the page's exact order;
+            # ``attempt`` rides along so the queue's capped count (attempts.paging.total)
+            # reads only this index (an index-only scan, then the attempts by id for their
+            # state), not the 1,001 answer rows it counts nor a bitmap of every pending one.
             models.Index(
-                fields=["updated_at"], condition=Q(result="pending"), name="useranswer_pending"
+                fields=["updated_at", "id", "attempt"],
+                condition=Q(result="pending"),
+                name="useranswer_pending_queue",
             ),
         ]
 

@@ -11,18 +11,26 @@ page, export and API.
 * percentile = the ranked attempts scoring <= the score, over the population, × 100, half-up
   to 2 places: 100.00, 75.00, 75.00, 25.00 above.
 
-:func:`standing` reads one attempt's standing with one aggregate; :func:`rank_table` loads
-the population's scores grouped (one query) so a page or export ranks every row without a
-query per row. Both apply :func:`rank_from` and :func:`percentile_from`.
+Where the counts come from: the population's histogram of scores is stored
+(``attempts.models.ExamTally``, population ``RANKED``: the completed attempts with
+``counts_for_rank``, kept by ``attempts.tallies`` in the transaction of every change of an
+attempt's state, score or flag). An exam's cells are its distinct (score, percentage) pairs,
+a few hundred at most whatever its number of attempts, so neither function reads an attempt
+row: :func:`standing` sums one attempt's standing from the cells (one query), and
+:func:`rank_table` loads the cells grouped by score (one query) so a page or export ranks
+every row without a query per row. Both apply :func:`rank_from` and :func:`percentile_from`.
+Only the exam's own rank policy has a rank (its population is the stored one); the other
+policies of the item analysis (``attempts.statistics.item_inputs``) rank nothing.
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 
-from attempts.models import Attempt
+from attempts.models import Attempt, ExamTally, Population
 from attempts.statistics.rounding import ratio_half_up
 
 
@@ -50,25 +58,31 @@ def in_population(attempt: Attempt) -> bool:
     return attempt.state == Attempt.State.COMPLETED and attempt.counts_for_rank
 
 
+def ranked_cells(exam_id: int):
+    """The exam's stored histogram of its ranked population: ``ExamTally`` cells (score,
+    percentage, n) read through their unique index (exam, population, ...)."""
+    return ExamTally.objects.filter(exam_id=exam_id, population=Population.RANKED).exclude(n=0)
+
+
 def standing(attempt: Attempt) -> Standing:
     """Rank and percentile of ``attempt`` among its exam's ranked attempts.
 
     An attempt outside the population (see the module docstring) gets rank and percentile
-    None; the population's size is still reported. One aggregate query over the
-    ``attempt_rank`` partial index; no score is loaded.
+    None; the population's size is still reported. One aggregate query over the exam's
+    stored cells (:func:`ranked_cells`); no attempt row is read.
     """
-    ranked = Attempt.objects.filter(exam_id=attempt.exam_id, counts_for_rank=True)
-    totals = ranked.aggregate(
-        population=Count("pk"),
-        higher=Count("pk", filter=Q(score__gt=attempt.score)),
-        at_or_below=Count("pk", filter=Q(score__lte=attempt.score)),
+    totals = ranked_cells(attempt.exam_id).aggregate(
+        population=Coalesce(Sum("n"), 0),
+        higher=Coalesce(Sum("n", filter=Q(score__gt=attempt.score)), 0),
+        at_or_below=Coalesce(Sum("n", filter=Q(score__lte=attempt.score)), 0),
     )
-    population = totals["population"]
+    # PostgreSQL sums a bigint as a numeric: counts are ints here.
+    population = int(totals["population"])
     if not in_population(attempt):
         return Standing(rank=None, percentile=None, population=population)
     return Standing(
-        rank=rank_from(totals["higher"]),
-        percentile=percentile_from(totals["at_or_below"], population),
+        rank=rank_from(int(totals["higher"])),
+        percentile=percentile_from(int(totals["at_or_below"]), population),
         population=population,
     )
 
@@ -97,13 +111,8 @@ class RankTable:
 
 
 def rank_table(exam_id: int) -> RankTable:
-    """Ranks of one exam for any score, from ONE grouped query over the ranked population:
-    the scores are grouped (an index-only pass over the ``attempt_rank`` partial index;
-    distinct scores are few), then each row's rank is a lookup, never a count per row."""
-    counts = (
-        Attempt.objects.filter(exam_id=exam_id, counts_for_rank=True)
-        .values("score")
-        .annotate(n=Count("pk"))
-        .order_by("-score")
-    )
-    return RankTable([(row["score"], row["n"]) for row in counts])
+    """Ranks of one exam for any score, from ONE grouped query over the exam's stored cells
+    (:func:`ranked_cells`; one score may sit in several cells, one per percentage when the
+    exam's maximum changed), then each row's rank is a lookup, never a count per row."""
+    counts = ranked_cells(exam_id).values("score").annotate(count=Sum("n")).order_by("-score")
+    return RankTable([(row["score"], int(row["count"])) for row in counts])

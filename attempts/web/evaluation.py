@@ -140,7 +140,7 @@ class EvaluationQueueView(ReviewerRequiredMixin, ListView):
                 result=Outcome.PENDING,
             )
             .select_related("attempt__user", "attempt__exam", "exam_question__question")
-            # Oldest first: the partial index ``useranswer_pending`` (updated_at) covers it.
+            # Oldest first: the partial index ``useranswer_pending_queue`` is in this order.
             .order_by("updated_at", "id")
         )
 

@@ -328,7 +328,8 @@ class TestQueryBudget:
                 exam, f"learner{i}", score="4", correct=1, started=DAY + timedelta(minutes=i)
             )
         client.force_login(teacher)
-        # session, user, is-reviewer check, exam, the exam's rank table (one grouped query),
+        # session, user, is-reviewer check, exam, the exam's rank table (its stored RANKED
+        # cells grouped by score),
         # page of attempts with their users, the total (a count, capped at
         # attempts.paging.ESTIMATE_ABOVE + 1 rows on PostgreSQL), whether any attempt is
         # overdue (for the "finalize now" form)

@@ -134,7 +134,7 @@ class TestQueryBudgets:
         # reviewer: a hit proves the right, no separate "is reviewer" query),
         # 3. the exam's questions with subject and difficulty, 4. the attempt's answers,
         # 5. the exam's sections, 6. the subjects and their ancestors, 7. rank and
-        # percentile (one aggregate).
+        # percentile (one aggregate over the exam's stored RANKED cells).
         with django_assert_num_queries(7):
             response = client.get(detail_url(small.pk))
         assert response.status_code == 200, response.content
