@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     replaces ``useranswer_pending`` (updated_at only, the same condition), its prefix."""
 
     dependencies = [
-        ("attempts", "0012_list_order_indexes"),
+        ("attempts", "0013_started_index_covers_state"),
     ]
 
     operations = [
