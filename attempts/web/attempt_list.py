@@ -129,14 +129,21 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             ]
         zone = timezone.get_current_timezone()  # the user's: gone once the rows stream
         columns = attempt_columns(zone)
+        as_csv = write is csv_response  # cells made CSV text in the rows' own loop
         rows = attempt_rows(
-            table.data.data, now=self.now, ranks=table.ranks, zone=zone, questions=questions
+            table.data.data,
+            now=self.now,
+            ranks=table.ranks,
+            zone=zone,
+            questions=questions,
+            as_csv=as_csv,
         )
         return write(
             rows,
             f"attempts-{slugify(exam.title)}",
             widths=[column.width for column in columns],
             kinds=[column.kind for column in columns],
+            as_csv=as_csv,
         )
 
     def get_context_data(self, **kwargs):

@@ -280,6 +280,60 @@ class TestRows:
         )
 
 
+class TestCsvTextRows:
+    """The CSV is written from rows made text in ``attempt_rows``' own loop
+    (``as_csv=True``) and joined without the csv module: it must be byte for byte what the
+    csv module writes from the typed rows (``csv_lines`` with the columns' kinds)."""
+
+    # What the csv module quotes or a spreadsheet would run: commas, quotes, line breaks,
+    # formula prefixes, number-like text, leading spaces, non-ASCII, empty.
+    TRICKY = [
+        'Zoë "Z" Ærø',
+        "Nielsen, Carl",
+        "two\nlines",
+        "cr\rhere",
+        "=HYPERLINK(1)",
+        "+1",
+        "-1.50",
+        "-x",
+        "@home",
+        "\tTab",
+        " spaced ",
+        "'quoted'",
+        "",
+    ]
+
+    @pytest.mark.parametrize("text", TRICKY)
+    def test_a_text_field_is_what_the_csv_module_writes(self, text):
+        line = csv.writer(exports._Echo()).writerow([exports.escape_formula(text), 1])
+        assert f"{exports.csv_field(text)},1\r\n" == line
+
+    @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+    @pytest.mark.parametrize("minutes", [40, 180])  # ada running, then overdue
+    def test_the_same_bytes_as_the_csv_module_from_typed_rows(
+        self, kit, every_state, zone, minutes
+    ):
+        for i, name in enumerate(self.TRICKY):
+            learner = kit.enrol(f"t{i}", display_name=name, email=f"t{i},x@example.com")
+            submit(kit.start(learner), now=NOW + timedelta(minutes=i + 1))
+        now, zone = NOW + timedelta(minutes=minutes), ZoneInfo(zone)
+        attempts = Attempt.objects.filter(exam=kit.exam).order_by("pk")
+        ranks = rank_table(kit.exam.pk)
+        questions = [(eq.pk, f"Q{n}") for n, eq in enumerate(kit.eq.values(), 1)]
+        kinds = [column.kind for column in exports.attempt_columns(zone)]
+        typed = attempt_rows(attempts, now=now, ranks=ranks, zone=zone, questions=questions)
+        text = attempt_rows(
+            attempts, now=now, ranks=ranks, zone=zone, questions=questions, as_csv=True
+        )
+        expected = "".join(exports.csv_lines(typed, kinds))
+        written = "".join(exports.csv_text_lines(text))
+        assert written == expected
+        # Every kind of cell was there to compare: quoted, escaped, empty, times, marks.
+        assert '"Zoë ""Z"" Ærø"' in written
+        assert "'=HYPERLINK(1)" in written
+        assert len(list(csv.reader(io.StringIO(written)))) == 6 + len(self.TRICKY) + 1
+
+
 class TestWithoutServerSideCursors:
     """PgBouncer in transaction mode needs ``DISABLE_SERVER_SIDE_CURSORS``: then the rows
     come by a deferred join (the ordered ids, then one query by key per chunk), in the same
