@@ -20,15 +20,19 @@ from enum import StrEnum
 from itertools import islice
 
 from django.db import connections, transaction
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, QueryDict, StreamingHttpResponse
+from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from assessments.models import Exam, ExamQuestion
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics.ranking import RankTable, in_population
+from attempts.web.filters import AttemptListFilter
+from attempts.web.tables import AttemptTable
 from lms.models import User
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV
@@ -174,20 +178,27 @@ def _timestamps_loaded_in_c(connection):
         mapping.register_loader(oid, django_loader)
 
 
-def chunks_of(queryset, fields: Sequence[str], chunk_size: int) -> Iterator[list[tuple]]:
+def chunks_of(
+    queryset, fields: Sequence[str], chunk_size: int, *, in_transaction: bool = True
+) -> Iterator[list[tuple]]:
     """Lists of at most ``chunk_size`` tuples of ``fields`` (``pk`` first), every row of
     ``queryset`` in its order, never all of them in memory.
 
     One query through a server-side cursor where there is one. Without (PgBouncer), a
     deferred join: the ordered ids first (8 bytes a row), then one query by primary key per
-    chunk; a row deleted meanwhile is left out."""
+    chunk; a row deleted meanwhile is left out.
+
+    ``in_transaction=False`` (an export job, whose progress updates must commit while it
+    reads) opens no transaction for the cursor: see below."""
     rows = queryset.values_list(*fields)
     if uses_server_side_cursors(queryset.db):
         # In a transaction: outside one (autocommit) Django declares the cursor WITH HOLD,
         # and PostgreSQL then runs the whole query and stores its result before the first
         # row comes; inside, rows stream as the query produces them.
         connection = connections[queryset.db]
-        held = connection.vendor == "postgresql" and not connection.in_atomic_block
+        held = (
+            in_transaction and connection.vendor == "postgresql" and not connection.in_atomic_block
+        )
         with (
             transaction.atomic(using=queryset.db) if held else nullcontext(),
             _timestamps_loaded_in_c(connection),
@@ -212,6 +223,7 @@ def attempt_rows(
     questions: list[tuple[int, str]] = (),
     chunk_size: int = 2000,
     as_csv: bool = False,
+    in_transaction: bool = True,
 ) -> Iterator[list]:
     """Header, then one row per attempt of ``queryset`` (in its order), typed values in the
     order of :func:`attempt_columns`. With ``questions`` (``(exam question id, header)`` in
@@ -223,7 +235,8 @@ def attempt_rows(
     from the typed row (text escaped against formulas and quoted where the csv module
     quotes, times and durations as text, empty for None), numbers apart: the rows then go
     to :func:`csv_text_lines`, which only joins them. The typed and the text rows come from
-    the same loop, so they cannot say different things.
+    the same loop, so they cannot say different things. ``in_transaction``: see
+    :func:`chunks_of`.
 
     Labels and ranks are looked up in tables built once from the model's own rules
     (``Attempt.result_label``, ``state_label``, ``ranking.in_population``), not computed per
@@ -261,7 +274,7 @@ def attempt_rows(
     not_started, running = State.NOT_STARTED, State.RUNNING
     rank, name_from, time_between = ranks.rank, User.name_from, Attempt.time_between
     question_ids = [eq_id for eq_id, _ in questions]
-    for chunk in chunks_of(queryset, ATTEMPT_FIELDS, chunk_size):
+    for chunk in chunks_of(queryset, ATTEMPT_FIELDS, chunk_size, in_transaction=in_transaction):
         marks: dict[tuple[int, int], Decimal] = {}
         if questions:
             answers = UserAnswer.objects.filter(
@@ -319,6 +332,85 @@ def attempt_rows(
             if questions:
                 row.extend([marks.get((pk, eq_id), empty) for eq_id in question_ids])
             yield row
+
+
+# ------------------------------------------------------------------ the attempt list's export
+
+
+def exam_attempts(user, exam: Exam):
+    """The attempt list's rows before its filters: the attempts of ``exam`` that ``user``
+    reviews (``lms.access``), with their learners."""
+    return Attempt.objects.reviewable_by(user).filter(exam=exam).select_related("user")
+
+
+# What of the list's query is not a filter or the sort: the page, and what to export.
+NOT_ROWS = ("page", "per_page", "export", "questions")
+
+
+def rows_query(params: QueryDict) -> str:
+    """The list's query string as an export job keeps it: its filters and sort only."""
+    params = params.copy()
+    for name in NOT_ROWS:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def attempt_list_rows(user, exam: Exam, query: str):
+    """The rows the attempt list of ``exam`` shows ``user`` with ``query`` (its filters and
+    sort, as :func:`rows_query` keeps them), in its order: the same filter set and table as
+    the page, without a request. ValueError for a query the page would refuse."""
+    params = QueryDict(query)
+    filterset = AttemptListFilter(params, queryset=exam_attempts(user, exam))
+    if not filterset.is_valid():
+        raise ValueError(f"Invalid filters: {filterset.errors.as_text()}")
+    table = AttemptTable(filterset.qs, ranks=None)
+    if sort := params.getlist("sort"):
+        table.order_by = sort
+    return table.data.data
+
+
+@dataclass(frozen=True)
+class AttemptExport:
+    """An attempt list export: its rows (header first), the file's name without extension,
+    and the writers' keyword arguments (``csv_response``, ``xlsx_response``, ``write_*``)."""
+
+    rows: Iterator[list]
+    filename: str
+    options: dict
+
+
+def attempt_export(
+    queryset,
+    *,
+    exam: Exam,
+    ranks: RankTable,
+    now: datetime,
+    zone: tzinfo,
+    questions: bool,
+    as_csv: bool,
+    in_transaction: bool = True,
+) -> AttemptExport:
+    """The export of ``queryset`` (the list's rows, in its order): one column of marks per
+    exam question with ``questions``; cells made CSV text with ``as_csv``. The page's direct
+    export and the export jobs both write this (``in_transaction``: :func:`chunks_of`)."""
+    placed = []
+    if questions:
+        marks = ExamQuestion.objects.filter(exam=exam).order_by("order", "id")
+        placed = [
+            (eq_id, f"Q{number} ({value})")
+            for number, (eq_id, value) in enumerate(marks.values_list("id", "marks"), 1)
+        ]
+    columns = attempt_columns(zone)
+    rows = attempt_rows(queryset, now=now, ranks=ranks, zone=zone, questions=placed, as_csv=as_csv)
+    return AttemptExport(
+        rows=rows,
+        filename=f"attempts-{slugify(exam.title)}",
+        options={
+            "widths": [column.width for column in columns],
+            "kinds": [column.kind for column in columns],
+            "as_csv": as_csv,
+        },
+    )
 
 
 def _same(value):
@@ -436,6 +528,23 @@ def csv_text_lines(rows: Iterable[list]) -> Iterator[str]:
         yield join(map(str, row)) + "\r\n"
 
 
+def csv_blocks(
+    rows: Iterable[list], *, kinds: Sequence[Kind] = (), as_csv: bool = False
+) -> Iterator[str]:
+    """The file's text in blocks of about 64 KB, from :func:`csv_lines` (or
+    :func:`csv_text_lines` for rows made ``as_csv``): one WSGI or file write per line would
+    cost more than the line."""
+    block, size = [], 0
+    for line in csv_text_lines(rows) if as_csv else csv_lines(rows, kinds):
+        block.append(line)
+        size += len(line)
+        if size >= 65536:
+            yield "".join(block)
+            block, size = [], 0
+    if block:
+        yield "".join(block)
+
+
 def csv_response(
     rows: Iterable[list],
     filename: str,
@@ -444,25 +553,19 @@ def csv_response(
     as_csv: bool = False,
     **_,
 ) -> StreamingHttpResponse:
-    """Streamed line by line (:func:`csv_lines`, or :func:`csv_text_lines` for rows made
-    ``as_csv``), in blocks of about 64 KB: one WSGI write per line would cost more than the
-    line."""
-    source = csv_text_lines(rows) if as_csv else csv_lines(rows, kinds)
-
-    def lines():
-        block, size = [], 0
-        for line in source:
-            block.append(line)
-            size += len(line)
-            if size >= 65536:
-                yield "".join(block)
-                block, size = [], 0
-        if block:
-            yield "".join(block)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    """Streamed as it is written (:func:`csv_blocks`)."""
+    blocks = csv_blocks(rows, kinds=kinds, as_csv=as_csv)
+    response = StreamingHttpResponse(blocks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
+
+
+def write_csv(
+    rows: Iterable[list], handle, *, kinds: Sequence[Kind] = (), as_csv: bool = False, **_
+) -> None:
+    """The same file as :func:`csv_response` sends, written to ``handle`` (binary)."""
+    for block in csv_blocks(rows, kinds=kinds, as_csv=as_csv):
+        handle.write(block.encode())
 
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -493,10 +596,8 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def xlsx_response(
-    rows: Iterable[list], filename: str, *, widths: list[int] = (), **_
-) -> FileResponse:
-    """Written row by row in openpyxl's write-only mode to a temporary file, then streamed.
+def write_xlsx(rows: Iterable[list], handle, *, widths: Sequence[int] = (), **_) -> None:
+    """Written row by row in openpyxl's write-only mode to ``handle`` (binary, seekable).
     The header row is bold on a fill, frozen, and carries an autofilter over every row;
     ``widths`` sets the first columns' widths (the others get a default)."""
     workbook = Workbook(write_only=True)
@@ -522,8 +623,15 @@ def xlsx_response(
     if header:
         # Written with the sheet's tail, after the rows: the range is known by then.
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count}"
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     workbook.save(handle)
+
+
+def xlsx_response(
+    rows: Iterable[list], filename: str, *, widths: Sequence[int] = (), **_
+) -> FileResponse:
+    """Written to a temporary file (:func:`write_xlsx`), then streamed."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    write_xlsx(rows, handle, widths=widths)
     handle.seek(0)
     return FileResponse(
         handle,

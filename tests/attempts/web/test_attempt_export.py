@@ -198,9 +198,10 @@ class TestBudget:
             submit(kit.start(kit.enrol(f"l{i}")), now=NOW + timedelta(minutes=5))
         client.force_login(kit.instructor)
         # session, user, is-reviewer, exam, rank table, page of attempts (the table is
-        # built as for the page), the exam's questions, the rows (one chunk), their marks
-        # (one query for the chunk)
-        with django_assert_num_queries(9):
+        # built as for the page), the rows counted against EXPORT_BACKGROUND_ABOVE (up to
+        # it), the exam's questions, the rows (one chunk), their marks (one query for the
+        # chunk)
+        with django_assert_num_queries(10):
             response = client.get(url(kit.exam, "?export=csv&questions=1"))
             _, table = csv_table(response)
         assert len(table) == learners + 1
