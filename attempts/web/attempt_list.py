@@ -43,6 +43,14 @@ from lms.replica import reads_from_replica
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
 
 
+def background_above(export: str) -> int:
+    """Exports of more rows than this become export jobs (``lms/settings.py`` says why the
+    formats differ)."""
+    if export == "csv":
+        return settings.EXPORT_CSV_BACKGROUND_ABOVE
+    return settings.EXPORT_BACKGROUND_ABOVE
+
+
 @reads_from_replica(when=lambda request: request.GET.get("export") in EXPORTS)
 class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
     """Attempts of one exam. Who: admins, and instructors of the exam's course (else 404)."""
@@ -117,7 +125,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         export = request.GET.get("export")
         if export in EXPORTS:
             table = response.context_data["table"]
-            if self.too_large_for_a_request(table):
+            if self.too_large_for_a_request(table, export):
                 job = export_job_request(
                     user=request.user,
                     exam=self.get_exam(),
@@ -130,10 +138,11 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             return self.export(table, EXPORTS[export])
         return response
 
-    def too_large_for_a_request(self, table) -> bool:
-        """More rows than ``EXPORT_BACKGROUND_ABOVE``: counted exactly up to it, estimated
-        past it on PostgreSQL (``attempts.paging.total``)."""
-        limit = settings.EXPORT_BACKGROUND_ABOVE
+    def too_large_for_a_request(self, table, export: str) -> bool:
+        """More rows than the format's threshold (``EXPORT_BACKGROUND_ABOVE`` for XLSX,
+        ``EXPORT_CSV_BACKGROUND_ABOVE`` for CSV): counted exactly up to it, estimated past
+        it on PostgreSQL (``attempts.paging.total``)."""
+        limit = background_above(export)
         return paging.total(table.data.data, estimate_above=limit).count > limit
 
     def export(self, table, write):
@@ -174,7 +183,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             page_sizes=PagingForm.PAGE_SIZES,
             total=paging.total(self.filterset.qs) if page else None,
             overdue=page and self.get_queryset().overdue(self.now).exists(),
-            export_background_above=f"{settings.EXPORT_BACKGROUND_ABOVE:,}",
+            background_above={name: f"{background_above(name):,}" for name in EXPORTS},
         )
         return context
 

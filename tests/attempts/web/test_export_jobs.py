@@ -1,5 +1,6 @@
 """Export jobs (attempts/export_jobs.py, attempts/web/export_jobs.py): an attempt list export
-of more rows than ``EXPORT_BACKGROUND_ABOVE`` becomes a job with a progress page; its file is
+of more rows than ``EXPORT_BACKGROUND_ABOVE`` (XLSX; ``EXPORT_CSV_BACKGROUND_ABOVE`` for CSV)
+becomes a job with a progress page; its file is
 the direct export's file; who may see it is ``lms.access.export_jobs_visible_to``; a failure
 leaves no file; ``purge_exports`` deletes old jobs and files.
 
@@ -48,6 +49,11 @@ def four(kit):
     return kit
 
 
+def above(settings, rows: int) -> None:
+    """Exports of more than ``rows`` rows become jobs, in both formats."""
+    settings.EXPORT_BACKGROUND_ABOVE = settings.EXPORT_CSV_BACKGROUND_ABOVE = rows
+
+
 def url(exam, query=""):
     return reverse("exam-attempts", args=[exam.pk]) + query
 
@@ -66,7 +72,7 @@ def xlsx_values(raw: bytes) -> list[tuple]:
 
 class TestThreshold:
     def test_up_to_the_threshold_the_file_comes_with_the_response(self, client, four, settings):
-        settings.EXPORT_BACKGROUND_ABOVE = 4  # the four rows: not more than it
+        above(settings, 4)  # the four rows: not more than it
         client.force_login(four.instructor)
         response = client.get(url(four.exam, "?export=csv"))
         assert response.status_code == 200
@@ -76,7 +82,7 @@ class TestThreshold:
         assert not ExportJob.objects.exists()
 
     def test_above_it_a_job_is_started_and_its_page_shown(self, client, four, settings):
-        settings.EXPORT_BACKGROUND_ABOVE = 2  # the three completed attempts are more
+        above(settings, 2)  # the three completed attempts are more
         client.force_login(four.instructor)
         assert not ExportJob.objects.exists()
         response = client.get(url(four.exam, "?state=1&sort=-score&page=1&export=xlsx&questions=1"))
@@ -96,17 +102,28 @@ class TestThreshold:
         assert job.state == "done"
 
     def test_a_filtered_list_under_the_threshold_stays_direct(self, client, four, settings):
-        settings.EXPORT_BACKGROUND_ABOVE = 3
+        above(settings, 3)
         client.force_login(four.instructor)
         response = client.get(url(four.exam, "?state=0&export=csv"))  # ada's only
         assert response.status_code == 200
         assert not ExportJob.objects.exists()
 
-    def test_the_list_says_where_the_threshold_is(self, client, four, settings):
-        settings.EXPORT_BACKGROUND_ABOVE = 20_000
+    def test_each_format_has_its_threshold(self, client, four, settings):
+        # XLSX is written whole before its first byte; CSV streams from its first row.
+        settings.EXPORT_BACKGROUND_ABOVE, settings.EXPORT_CSV_BACKGROUND_ABOVE = 3, 4
+        client.force_login(four.instructor)
+        assert client.get(url(four.exam, "?export=csv")).status_code == 200
+        assert not ExportJob.objects.exists()
+        assert client.get(url(four.exam, "?export=xlsx")).status_code == 302
+        assert ExportJob.objects.get().format == "xlsx"
+
+    def test_the_list_says_where_the_thresholds_are(self, client, four, settings):
+        settings.EXPORT_BACKGROUND_ABOVE, settings.EXPORT_CSV_BACKGROUND_ABOVE = 20_000, 10**6
         client.force_login(four.instructor)
         page = client.get(url(four.exam)).content.decode()
-        assert "More than 20,000 rows are prepared in the background" in page
+        assert (
+            "Files of more than 20,000 rows (CSV: 1,000,000) are prepared in the background" in page
+        )
 
 
 class TestTheJobsFile:
@@ -119,7 +136,7 @@ class TestTheJobsFile:
         client.force_login(four.instructor)
         joiner = "&" if query else "?"
         direct = body(client.get(url(four.exam, f"{query}{joiner}export=csv")))
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         page = client.get(url(four.exam, f"{query}{joiner}export=csv"))
         job = ExportJob.objects.get()
         download = client.get(reverse("export-job-download", args=[job.pk]))
@@ -136,7 +153,7 @@ class TestTheJobsFile:
         client.force_login(four.instructor)
         query = "?sort=-score&questions=1&export=xlsx"
         direct = xlsx_values(body(client.get(url(four.exam, query))))
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         client.get(url(four.exam, query))
         job = ExportJob.objects.get()
         download = client.get(reverse("export-job-download", args=[job.pk]))
@@ -149,7 +166,7 @@ class TestTheJobsFile:
     def test_the_times_are_in_the_requesters_zone(self, client, four, settings):
         four.instructor.time_zone = "Asia/Kolkata"
         four.instructor.save()
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         client.force_login(four.instructor)
         client.get(url(four.exam, "?sort=attempt_number&state=1&export=csv"))
         job = ExportJob.objects.get()
@@ -271,7 +288,7 @@ class TestFailure:
             real(two_then_fail(), handle, **options)
 
         monkeypatch.setitem(export_jobs.WRITERS, "xlsx", breaking)
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         client.force_login(four.instructor)
         response = client.get(url(four.exam, "?export=xlsx"), follow=True)
         job = ExportJob.objects.get()
@@ -319,7 +336,7 @@ class TestPage:
         assert client.get(reverse("export-job-download", args=[job.pk])).status_code == 404
 
     def test_a_done_job_offers_its_file_and_stops_reloading(self, client, four, settings):
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         client.force_login(four.instructor)
         page = client.get(url(four.exam, "?export=csv"), follow=True).content.decode()
         job = ExportJob.objects.get()
@@ -333,7 +350,7 @@ class TestPage:
 class TestAccess:
     @pytest.fixture
     def job(self, four, settings, client):
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         client.force_login(four.instructor)
         client.get(url(four.exam, "?export=csv"))
         client.logout()
@@ -384,7 +401,7 @@ class TestAccess:
 
 class TestPurge:
     def test_old_jobs_and_their_files_go_the_rest_stay(self, client, four, settings, media):
-        settings.EXPORT_BACKGROUND_ABOVE = 0
+        above(settings, 0)
         client.force_login(four.instructor)
         client.get(url(four.exam, "?export=csv"))
         client.get(url(four.exam, "?export=xlsx"))
