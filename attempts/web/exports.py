@@ -10,6 +10,7 @@ measures it). Cells are typed: datetimes and durations are real spreadsheet valu
 import csv
 import re
 import tempfile
+import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import islice
+from queue import Full, Queue
 
 from django.db import connections, transaction
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
@@ -178,6 +180,50 @@ def _timestamps_loaded_in_c(connection):
         mapping.register_loader(oid, django_loader)
 
 
+_END = object()
+
+
+def read_ahead(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """``chunks`` as they come, read up to ``depth`` ahead by a thread: PostgreSQL produces
+    and sends the next chunk while the caller turns the last one into lines, instead of
+    waiting for each FETCH in turn (psycopg releases the GIL while it waits on the socket).
+    An error of the reader is raised here; a caller that stops early stops the reader.
+
+    Only for a server-side cursor already opened on the caller's connection: the reader
+    fetches from it (psycopg serializes the connection's use by the two threads)."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def read():
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(_END)
+        except BaseException as error:  # noqa: BLE001 (raised again in the caller)
+            put(error)
+
+    reader = threading.Thread(target=read, name="export-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
 def chunks_of(
     queryset, fields: Sequence[str], chunk_size: int, *, in_transaction: bool = True
 ) -> Iterator[list[tuple]]:
@@ -204,8 +250,13 @@ def chunks_of(
             _timestamps_loaded_in_c(connection),
         ):
             records = rows.iterator(chunk_size=chunk_size)
-            while chunk := list(islice(records, chunk_size)):
-                yield chunk
+            # The first chunk here: the query runs on this thread's connection.
+            first = list(islice(records, chunk_size))
+            chunks = iter(lambda: list(islice(records, chunk_size)), [])
+            if first and connection.vendor == "postgresql":
+                chunks = read_ahead(chunks)
+            yield from ([first] if first else [])
+            yield from chunks
         return
     ids = array("q", queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), chunk_size):

@@ -8,6 +8,7 @@ the services; expected values worked out beside them.
 
 import csv
 import io
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -333,6 +334,43 @@ class TestCsvTextRows:
         assert '"Zoë ""Z"" Ærø"' in written
         assert "'=HYPERLINK(1)" in written
         assert len(list(csv.reader(io.StringIO(written)))) == 6 + len(self.TRICKY) + 1
+
+
+class TestReadAhead:
+    """On PostgreSQL a thread fetches the next chunks while the rows of the last are written
+    (``exports.read_ahead``): the same chunks in the same order, its errors raised to the
+    writer, and a writer that stops early stops it."""
+
+    def test_the_same_chunks_in_order(self):
+        chunks = [[i, i + 1] for i in range(0, 40, 2)]
+        assert list(exports.read_ahead(iter(chunks))) == chunks
+
+    def test_an_error_of_the_reader_is_raised_to_the_writer(self):
+        def failing():
+            yield [1]
+            raise ConnectionError("server closed the connection")
+
+        read = exports.read_ahead(failing())
+        assert next(read) == [1]
+        with pytest.raises(ConnectionError, match="server closed"):
+            next(read)
+
+    def test_a_writer_that_stops_stops_the_reader(self):
+        taken = []
+
+        def endless():
+            while True:
+                taken.append(len(taken))
+                yield [len(taken)]
+
+        read = exports.read_ahead(endless(), depth=2)
+        assert next(read) == [1]
+        read.close()  # the client went away
+        # The reader stopped: at most the queue's depth, the one handed out and one in hand.
+        assert len(taken) <= 4
+        count = len(taken)
+        time.sleep(0.3)
+        assert len(taken) == count
 
 
 class TestWithoutServerSideCursors:
