@@ -1,5 +1,6 @@
-"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export and "finalize
-now" for overdue attempts), and a learner's own. Who sees what is decided by the shared
+"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export, handed to an
+export job past ``background_above`` rows, and "finalize now" for overdue attempts), and a
+learner's own. Who sees what is decided by the shared
 queryset methods: ``Exam.objects.reviewable_by`` and ``Attempt.objects.reviewable_by`` (404
 outside them).
 
