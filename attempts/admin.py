@@ -22,6 +22,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from assessments.html import html_excerpt
 from assessments.models import Exam
@@ -34,6 +35,7 @@ from attempts.models import (
     AttemptEvent,
     ChoiceTally,
     ExamTally,
+    ExportJob,
     IdempotencyKey,
     MarkChange,
     QuestionTally,
@@ -461,6 +463,44 @@ class RegradeAdmin(ReadOnlyAdmin):
             .get_queryset(request)
             .filter(exam__in=Exam.objects.reviewable_by(request.user))
             .select_related(*self.list_select_related)
+        )
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    """Export jobs (read-only: asked from the attempt list, run by the exports task, deleted
+    by ``purge_exports``); only those ``lms.access.export_jobs_visible_to`` the user."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "exam",
+        "format",
+        "questions",
+        "state",
+        "rows_done",
+        "rows_total",
+        "requested_by",
+        "finished_at",
+    )
+    list_filter = ("state", "format")
+    list_select_related = ("exam", "requested_by")
+    search_fields = ("exam__title", "requested_by__username")
+    ordering = ("-id",)
+    raw_id_fields = ("exam", "requested_by")
+    # The file through the view that checks who asks, never by a MEDIA_URL (there is none).
+    exclude = ("file",)
+    readonly_fields = ("download",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    @admin.display(description="File")
+    def download(self, job):
+        if job.state != ExportJob.State.DONE:
+            return "—"
+        return format_html(
+            '<a href="{}">Download</a>', reverse("export-job-download", args=[job.pk])
         )
 
 

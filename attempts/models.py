@@ -709,3 +709,90 @@ class ChoiceTally(models.Model):
 
     def __str__(self):
         return f"{self.choice_id}/{self.population}/{self.total}: {self.n}"
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Jobs ``user`` may follow and download (``lms.access.export_jobs_visible_to``)."""
+        return self.filter(access.export_jobs_visible_to(user))
+
+    def active(self):
+        return self.filter(state__in=ExportJob.ACTIVE_STATES)
+
+
+class ExportJob(models.Model):
+    """An export of an exam's attempt list written off the request, by the Celery task
+    ``attempts.tasks.export_attempts`` (``attempts.export_jobs``): asked for when the list has
+    more rows than ``settings.EXPORT_BACKGROUND_ABOVE``. Its page shows the progress, then
+    the download (``lms.access.export_jobs_visible_to`` says who may see either).
+
+    The file is set only once completely written (the constraint below): a failed job keeps
+    its error and no file. ``manage.py purge_exports`` deletes jobs and files older than
+    ``settings.EXPORT_RETENTION_DAYS``."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="export_jobs")
+    # The attempt list's query string without page and export (its filters and sort): the
+    # rows are those the list shows with it to ``requested_by``, read when the job runs.
+    query = models.TextField(blank=True)
+    # One more column per exam question: the marks awarded (the list's "?questions=1").
+    questions = models.BooleanField(default=False)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    # The requester's time zone when asked: the times in the file are in it, as in a direct
+    # export (spreadsheets have no zones; the header names it).
+    time_zone = models.CharField(max_length=64, default="UTC")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    # Progress for the page: the rows to write (counted when the run starts) and those
+    # written, updated every ``attempts.export_jobs.PROGRESS_EVERY`` rows.
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # Under MEDIA_ROOT, never served by URL: only ``ExportJobDownloadView`` sends it.
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True, max_length=200)
+    # When asked: also the "now" of the rows (overdue states, time so far of running
+    # attempts), as a direct export's is the request's.
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Why a failed job failed (the exception's class and message), for its page.
+    error = models.TextField(blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The purge reads jobs by age.
+            models.Index(fields=["created_at"], name="exportjob_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="done") | Q(file=""), name="exportjob_file_only_when_done"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_format_display()} export of {self.exam} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def percent_done(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return 0 if not self.rows_total else min(self.rows_done * 100 // self.rows_total, 100)

@@ -254,17 +254,37 @@ def attempts_reviewable_by(user, prefix: str = "") -> Q:
     return courses | Q(**{f"{prefix}user__in": managed_people(user)})
 
 
-def exams_with_attempts_reviewable_by(user) -> Q:
-    """On ``Exam``: the exams whose attempt list the user may open (showing only the
-    attempts of ``attempts_reviewable_by``): the exams they review, and for a department
-    administrator the exams of the courses their people are enrolled in or have attempted."""
-    reviewable = exams_reviewable_by(user)
+def exams_with_attempts_reviewable_by(user, prefix: str = "") -> Q:
+    """On ``Exam`` (or a model reaching it by ``prefix``, e.g. ``"exam__"``): the exams whose
+    attempt list the user may open (showing only the attempts of ``attempts_reviewable_by``):
+    the exams they review, and for a department administrator the exams of the courses
+    their people are enrolled in or have attempted."""
+    reviewable = _courses_under(user, f"{prefix}course")
     if reviewable in (EVERYTHING, NOTHING):
         return reviewable
     people = managed_people(user)
     enrolled = Enrollment.objects.filter(user__in=people).values("course_id")
     attempted = Course.objects.filter(exams__attempts__user__in=people).values("pk")
-    return reviewable | Q(course__in=enrolled) | Q(course__in=attempted)
+    return (
+        reviewable
+        | Q(**{f"{prefix}course__in": enrolled})
+        | Q(**{f"{prefix}course__in": attempted})
+    )
+
+
+def export_jobs_visible_to(user) -> Q:
+    """On ``ExportJob``: the jobs whose progress and file the user may see. Every job of an
+    exam they review (they may see all its attempts: no job of it holds more), and their own
+    jobs for as long as they may still open the exam's attempt list. A department
+    administrator's job holds only their people's attempts; another's job of the same exam
+    may hold more, so they see only their own."""
+    if not (user and user.is_authenticated):
+        return NOTHING
+    reviewable = _courses_under(user, "exam__course")
+    if reviewable == EVERYTHING:
+        return EVERYTHING
+    own = Q(requested_by=user) & exams_with_attempts_reviewable_by(user, "exam__")
+    return reviewable | own
 
 
 def attempts_visible_to(user, prefix: str = "") -> Q:

@@ -16,6 +16,7 @@ from attempts.models import (
     AttemptEvent,
     ChoiceTally,
     ExamTally,
+    ExportJob,
     IdempotencyKey,
     MarkChange,
     QuestionTally,
@@ -98,6 +99,9 @@ def one_of_each():
     regrade = Regrade.objects.create(
         exam=exam, reason="Key fixed", actor=instructor, status="done", total=1, done=1
     )
+    export_job = ExportJob.objects.create(
+        requested_by=instructor, exam=exam, format="xlsx", rows_total=1, rows_done=1
+    )
     mark_change = MarkChange.objects.create(
         answer=answer,
         attempt=attempt,
@@ -152,6 +156,7 @@ def one_of_each():
         ),
         ApiClient: ApiClient.issue(user=instructor, name="HR sync")[0],
         Regrade: regrade,
+        ExportJob: export_job,
         MarkChange: mark_change,
         Accommodation: accommodation,
         Endpoint: endpoint,

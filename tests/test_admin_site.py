@@ -12,6 +12,7 @@ from attempts.models import (
     AttemptEvent,
     ChoiceTally,
     ExamTally,
+    ExportJob,
     IdempotencyKey,
     MarkChange,
     QuestionTally,
@@ -31,6 +32,7 @@ READ_ONLY = {
     AttemptEvent,
     IdempotencyKey,
     Regrade,
+    ExportJob,  # asked from the attempt list, written by its task
     MarkChange,
     AccessAttempt,
     AccessLog,

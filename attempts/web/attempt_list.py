@@ -1,30 +1,38 @@
-"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export and "finalize
-now" for overdue attempts), and a learner's own. Who sees what is decided by the shared
+"""Lists of attempts: an exam's, for its reviewers (with its CSV/XLSX export, handed to an
+export job past ``background_above`` rows, and "finalize now" for overdue attempts), and a
+learner's own. Who sees what is decided by the shared
 queryset methods: ``Exam.objects.reviewable_by`` and ``Attempt.objects.reviewable_by`` (404
 outside them).
 
 Bad input never falls back silently: an invalid filter, page, page size or sort is a 400 page
 that says which value is wrong (and an export asked with it exports nothing)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import EmptyPage
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views import View
 from django.views.generic import ListView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
-from assessments.models import Exam, ExamQuestion
+from assessments.models import Exam
 from attempts import paging
+from attempts.export_jobs import export_job_request
 from attempts.models import Attempt
 from attempts.services import attempts_finalize
 from attempts.statistics.ranking import rank_table
 from attempts.web.evaluation import SeeOther
-from attempts.web.exports import attempt_columns, attempt_rows, csv_response, xlsx_response
+from attempts.web.exports import (
+    attempt_export,
+    csv_response,
+    exam_attempts,
+    rows_query,
+    xlsx_response,
+)
 from attempts.web.filters import AttemptListFilter
 from attempts.web.forms import PagingForm
 from attempts.web.permissions import ReviewerRequiredMixin
@@ -34,6 +42,14 @@ from lms import access
 from lms.replica import reads_from_replica
 
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
+
+
+def background_above(export: str) -> int:
+    """Exports of more rows than this become export jobs (``lms/settings.py`` says why the
+    formats differ)."""
+    if export == "csv":
+        return settings.EXPORT_CSV_BACKGROUND_ABOVE
+    return settings.EXPORT_BACKGROUND_ABOVE
 
 
 @reads_from_replica(when=lambda request: request.GET.get("export") in EXPORTS)
@@ -87,11 +103,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
         return self.exam
 
     def get_queryset(self):
-        return (
-            Attempt.objects.reviewable_by(self.request.user)
-            .filter(exam=self.get_exam())
-            .select_related("user")
-        )
+        return exam_attempts(self.request.user, self.get_exam())
 
     def get_table_kwargs(self):
         return {
@@ -113,31 +125,40 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             return response
         export = request.GET.get("export")
         if export in EXPORTS:
-            return self.export(response.context_data["table"], EXPORTS[export])
+            table = response.context_data["table"]
+            if self.too_large_for_a_request(table, export):
+                job = export_job_request(
+                    user=request.user,
+                    exam=self.get_exam(),
+                    query=rows_query(request.GET),
+                    file_format=export,
+                    questions=request.GET.get("questions") == "1",
+                    time_zone=str(timezone.get_current_timezone()),
+                )
+                return redirect("export-job", job.pk)
+            return self.export(table, EXPORTS[export])
         return response
+
+    def too_large_for_a_request(self, table, export: str) -> bool:
+        """More rows than the format's threshold (``EXPORT_BACKGROUND_ABOVE`` for XLSX,
+        ``EXPORT_CSV_BACKGROUND_ABOVE`` for CSV): counted exactly up to it, estimated past
+        it on PostgreSQL (``attempts.paging.total``)."""
+        limit = background_above(export)
+        return paging.total(table.data.data, estimate_above=limit).count > limit
 
     def export(self, table, write):
         """Every filtered row in the table's sort order (``table.data.data``); one column of
         marks per question with ``?questions=1``."""
-        exam = self.get_exam()
-        questions = []
-        if self.request.GET.get("questions") == "1":
-            placed = ExamQuestion.objects.filter(exam=exam).order_by("order", "id")
-            questions = [
-                (eq_id, f"Q{number} ({marks})")
-                for number, (eq_id, marks) in enumerate(placed.values_list("id", "marks"), 1)
-            ]
-        zone = timezone.get_current_timezone()  # the user's: gone once the rows stream
-        columns = attempt_columns(zone)
-        rows = attempt_rows(
-            table.data.data, now=self.now, ranks=table.ranks, zone=zone, questions=questions
+        export = attempt_export(
+            table.data.data,
+            exam=self.get_exam(),
+            ranks=table.ranks,
+            now=self.now,
+            zone=timezone.get_current_timezone(),  # the user's: gone once the rows stream
+            questions=self.request.GET.get("questions") == "1",
+            as_csv=write is csv_response,  # cells made CSV text in the rows' own loop
         )
-        return write(
-            rows,
-            f"attempts-{slugify(exam.title)}",
-            widths=[column.width for column in columns],
-            kinds=[column.kind for column in columns],
-        )
+        return write(export.rows, export.filename, **export.options)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -163,6 +184,7 @@ class ExamAttemptListView(ReviewerRequiredMixin, SingleTableMixin, FilterView):
             page_sizes=PagingForm.PAGE_SIZES,
             total=paging.total(self.filterset.qs) if page else None,
             overdue=page and self.get_queryset().overdue(self.now).exists(),
+            background_above={name: f"{background_above(name):,}" for name in EXPORTS},
         )
         return context
 

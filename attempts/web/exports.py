@@ -8,7 +8,9 @@ measures it). Cells are typed: datetimes and durations are real spreadsheet valu
 ``attempt_rows`` is the attempt list's own export (more columns than the screen has room for)."""
 
 import csv
+import re
 import tempfile
+import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -17,17 +19,22 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import islice
+from queue import Full, Queue
 
 from django.db import connections, transaction
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, QueryDict, StreamingHttpResponse
+from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from assessments.models import Exam, ExamQuestion
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics.ranking import RankTable, in_population
+from attempts.web.filters import AttemptListFilter
+from attempts.web.tables import AttemptTable
 from lms.models import User
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV
@@ -173,27 +180,83 @@ def _timestamps_loaded_in_c(connection):
         mapping.register_loader(oid, django_loader)
 
 
-def chunks_of(queryset, fields: Sequence[str], chunk_size: int) -> Iterator[list[tuple]]:
+_END = object()
+
+
+def read_ahead(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """``chunks`` as they come, read up to ``depth`` ahead by a thread: PostgreSQL produces
+    and sends the next chunk while the caller turns the last one into lines, instead of
+    waiting for each FETCH in turn (psycopg releases the GIL while it waits on the socket).
+    An error of the reader is raised here; a caller that stops early stops the reader.
+
+    Only for a server-side cursor already opened on the caller's connection: the reader
+    fetches from it (psycopg serializes the connection's use by the two threads)."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def read():
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(_END)
+        except BaseException as error:  # noqa: BLE001 (raised again in the caller)
+            put(error)
+
+    reader = threading.Thread(target=read, name="export-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+def chunks_of(
+    queryset, fields: Sequence[str], chunk_size: int, *, in_transaction: bool = True
+) -> Iterator[list[tuple]]:
     """Lists of at most ``chunk_size`` tuples of ``fields`` (``pk`` first), every row of
     ``queryset`` in its order, never all of them in memory.
 
     One query through a server-side cursor where there is one. Without (PgBouncer), a
     deferred join: the ordered ids first (8 bytes a row), then one query by primary key per
-    chunk; a row deleted meanwhile is left out."""
+    chunk; a row deleted meanwhile is left out.
+
+    ``in_transaction=False`` (an export job, whose progress updates must commit while it
+    reads) opens no transaction for the cursor: see below."""
     rows = queryset.values_list(*fields)
     if uses_server_side_cursors(queryset.db):
         # In a transaction: outside one (autocommit) Django declares the cursor WITH HOLD,
         # and PostgreSQL then runs the whole query and stores its result before the first
         # row comes; inside, rows stream as the query produces them.
         connection = connections[queryset.db]
-        held = connection.vendor == "postgresql" and not connection.in_atomic_block
+        held = (
+            in_transaction and connection.vendor == "postgresql" and not connection.in_atomic_block
+        )
         with (
             transaction.atomic(using=queryset.db) if held else nullcontext(),
             _timestamps_loaded_in_c(connection),
         ):
             records = rows.iterator(chunk_size=chunk_size)
-            while chunk := list(islice(records, chunk_size)):
-                yield chunk
+            # The first chunk here: the query runs on this thread's connection.
+            first = list(islice(records, chunk_size))
+            chunks = iter(lambda: list(islice(records, chunk_size)), [])
+            if first and connection.vendor == "postgresql":
+                chunks = read_ahead(chunks)
+            yield from ([first] if first else [])
+            yield from chunks
         return
     ids = array("q", queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), chunk_size):
@@ -210,6 +273,8 @@ def attempt_rows(
     zone: tzinfo,
     questions: list[tuple[int, str]] = (),
     chunk_size: int = 2000,
+    as_csv: bool = False,
+    in_transaction: bool = True,
 ) -> Iterator[list]:
     """Header, then one row per attempt of ``queryset`` (in its order), typed values in the
     order of :func:`attempt_columns`. With ``questions`` (``(exam question id, header)`` in
@@ -217,20 +282,37 @@ def attempt_rows(
     in one query (never one per row); empty where the attempt has no answer row (a running
     attempt's unanswered question).
 
+    With ``as_csv`` every cell is already its CSV field, as :func:`csv_lines` would write it
+    from the typed row (text escaped against formulas and quoted where the csv module
+    quotes, times and durations as text, empty for None), numbers apart: the rows then go
+    to :func:`csv_text_lines`, which only joins them. The typed and the text rows come from
+    the same loop, so they cannot say different things. ``in_transaction``: see
+    :func:`chunks_of`.
+
     Labels and ranks are looked up in tables built once from the model's own rules
     (``Attempt.result_label``, ``state_label``, ``ranking.in_population``), not computed per
     row; the time taken and the learner's name come from the models' field-level functions."""
     yield [column.header for column in attempt_columns(zone)] + [h for _, h in questions]
     State = Attempt.State
     moment = now - timedelta(microseconds=1)
+    if as_csv:
+        text, local, duration, empty = csv_field, _local_text(zone), _hms_text(), ""
+    else:
+        text, duration, empty = _same, _same, None
+
+        def local(value):
+            return value.astimezone(zone).replace(tzinfo=None)
+
     # (state, past its deadline) -> what the State column says.
     state_labels = {
-        (state, late): Attempt(state=state, deadline_at=moment if late else None).state_label(now)
+        (state, late): text(
+            Attempt(state=state, deadline_at=moment if late else None).state_label(now)
+        )
         for state in State
         for late in (False, True)
     }
     result_labels = {
-        (state, passed): Attempt(state=state, passed=passed).result_label
+        (state, passed): text(Attempt(state=state, passed=passed).result_label)
         for state in State
         for passed in (None, False, True)
     }
@@ -240,10 +322,10 @@ def attempt_rows(
         for flag in (False, True)
     }
     finished = frozenset(Attempt.FINISHED_STATES)
-    not_started = State.NOT_STARTED
+    not_started, running = State.NOT_STARTED, State.RUNNING
     rank, name_from, time_between = ranks.rank, User.name_from, Attempt.time_between
     question_ids = [eq_id for eq_id, _ in questions]
-    for chunk in chunks_of(queryset, ATTEMPT_FIELDS, chunk_size):
+    for chunk in chunks_of(queryset, ATTEMPT_FIELDS, chunk_size, in_transaction=in_transaction):
         marks: dict[tuple[int, int], Decimal] = {}
         if questions:
             answers = UserAnswer.objects.filter(
@@ -274,37 +356,116 @@ def attempt_rows(
             counts_for_rank,
         ) in chunk:
             done = state in finished
-            late = Attempt.overdue(state, deadline_at, now)
+            # Only a running attempt can be late: most rows skip the call.
+            late = state == running and Attempt.overdue(state, deadline_at, now)
+            taken = time_between(state, started_at, completed_at, deadline_at, now)
             row = [
                 pk,
                 number,
-                name_from(display_name, first_name, last_name, username),
-                username,
-                email,
+                text(name_from(display_name, first_name, last_name, username)),
+                text(username),
+                text(email),
                 state_labels[state, late],
-                None if state == not_started else _naive(started_at, zone),
-                None if completed_at is None else _naive(completed_at, zone),
-                time_between(state, started_at, completed_at, deadline_at, now),
+                empty if state == not_started else local(started_at),
+                empty if completed_at is None else local(completed_at),
+                empty if taken is None else duration(taken),
                 correct,
                 incorrect,
                 partial,
                 unanswered,
                 pending,
-                score if done else None,
+                score if done else empty,
                 max_score,
-                percentage if done else None,
+                percentage if done else empty,
                 result_labels[state, passed],
                 rank(score) if ranked[state, counts_for_rank] else "",
             ]
             if questions:
-                row.extend([marks.get((pk, eq_id)) for eq_id in question_ids])
+                row.extend([marks.get((pk, eq_id), empty) for eq_id in question_ids])
             yield row
 
 
-def _naive(value: datetime, zone: tzinfo) -> datetime:
-    """``value`` in ``zone``, without tzinfo (``django.utils.timezone.localtime``'s
-    conversion, without its checks on every cell)."""
-    return value.astimezone(zone).replace(tzinfo=None)
+# ------------------------------------------------------------------ the attempt list's export
+
+
+def exam_attempts(user, exam: Exam):
+    """The attempt list's rows before its filters: the attempts of ``exam`` that ``user``
+    reviews (``lms.access``), with their learners."""
+    return Attempt.objects.reviewable_by(user).filter(exam=exam).select_related("user")
+
+
+# What of the list's query is not a filter or the sort: the page, and what to export.
+NOT_ROWS = ("page", "per_page", "export", "questions")
+
+
+def rows_query(params: QueryDict) -> str:
+    """The list's query string as an export job keeps it: its filters and sort only."""
+    params = params.copy()
+    for name in NOT_ROWS:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def attempt_list_rows(user, exam: Exam, query: str):
+    """The rows the attempt list of ``exam`` shows ``user`` with ``query`` (its filters and
+    sort, as :func:`rows_query` keeps them), in its order: the same filter set and table as
+    the page, without a request. ValueError for a query the page would refuse."""
+    params = QueryDict(query)
+    filterset = AttemptListFilter(params, queryset=exam_attempts(user, exam))
+    if not filterset.is_valid():
+        raise ValueError(f"Invalid filters: {filterset.errors.as_text()}")
+    table = AttemptTable(filterset.qs, ranks=None)
+    if sort := params.getlist("sort"):
+        table.order_by = sort
+    return table.data.data
+
+
+@dataclass(frozen=True)
+class AttemptExport:
+    """An attempt list export: its rows (header first), the file's name without extension,
+    and the writers' keyword arguments (``csv_response``, ``xlsx_response``, ``write_*``)."""
+
+    rows: Iterator[list]
+    filename: str
+    options: dict
+
+
+def attempt_export(
+    queryset,
+    *,
+    exam: Exam,
+    ranks: RankTable,
+    now: datetime,
+    zone: tzinfo,
+    questions: bool,
+    as_csv: bool,
+    in_transaction: bool = True,
+) -> AttemptExport:
+    """The export of ``queryset`` (the list's rows, in its order): one column of marks per
+    exam question with ``questions``; cells made CSV text with ``as_csv``. The page's direct
+    export and the export jobs both write this (``in_transaction``: :func:`chunks_of`)."""
+    placed = []
+    if questions:
+        marks = ExamQuestion.objects.filter(exam=exam).order_by("order", "id")
+        placed = [
+            (eq_id, f"Q{number} ({value})")
+            for number, (eq_id, value) in enumerate(marks.values_list("id", "marks"), 1)
+        ]
+    columns = attempt_columns(zone)
+    rows = attempt_rows(queryset, now=now, ranks=ranks, zone=zone, questions=placed, as_csv=as_csv)
+    return AttemptExport(
+        rows=rows,
+        filename=f"attempts-{slugify(exam.title)}",
+        options={
+            "widths": [column.width for column in columns],
+            "kinds": [column.kind for column in columns],
+            "as_csv": as_csv,
+        },
+    )
+
+
+def _same(value):
+    return value
 
 
 # ---------------------------------------------------------------------------------- formats
@@ -359,26 +520,103 @@ def csv_lines(rows: Iterable[list], kinds: Sequence[Kind] = ()) -> Iterator[str]
         yield write(row)
 
 
-def csv_response(
-    rows: Iterable[list], filename: str, *, kinds: Sequence[Kind] = (), **_
-) -> StreamingHttpResponse:
-    """Streamed line by line (:func:`csv_lines`), in blocks of about 64 KB: one WSGI write
-    per line would cost more than the line."""
+# What makes the csv module quote a field (QUOTE_MINIMAL, its default dialect): the delimiter,
+# the quote character, or a character of the line terminator.
+_needs_quotes = re.compile('[,"\r\n]').search
+# Text that neither starts like a formula nor needs quotes (most names, every email): as is.
+_plain = re.compile('(?![=+\\-@\t\r])[^,"\r\n]*\\Z').match
 
-    def lines():
-        block, size = [], 0
-        for line in csv_lines(rows, kinds):
-            block.append(line)
-            size += len(line)
-            if size >= 65536:
-                yield "".join(block)
-                block, size = [], 0
-        if block:
+
+def csv_field(value) -> str:
+    """``value`` as the csv module writes it in a text column: escaped against formulas
+    (:func:`escape_formula`), then quoted, its quotes doubled, where the module would."""
+    if value.__class__ is str and _plain(value):
+        return value
+    text = escape_formula(value)
+    if _needs_quotes(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _local_text(zone: tzinfo):
+    """A datetime's CSV text in ``zone``: what ``_csv_datetime`` writes of the naive local
+    time (the offset that ``isoformat`` appends is cut), one conversion fewer a cell."""
+
+    def text(value: datetime) -> str:
+        return value.astimezone(zone).isoformat(" ", "seconds")[:19]
+
+    return text
+
+
+def _hms_text():
+    """A duration's CSV text (``format_hms``), remembered per whole second: an exam's
+    attempts take a few thousand distinct durations, not one each."""
+    known: dict[int, str] = {}
+
+    def text(value: timedelta) -> str:
+        # Whole seconds as format_hms counts them (a negative duration is 0 either way).
+        seconds = value.days * 86400 + value.seconds
+        try:
+            return known[seconds]
+        except KeyError:
+            known[seconds] = hms = format_hms(seconds)
+            return hms
+
+    return text
+
+
+def csv_text_lines(rows: Iterable[list]) -> Iterator[str]:
+    """The lines of the CSV file from rows whose cells are their CSV fields already
+    (``attempt_rows(as_csv=True)``) or numbers: the same bytes as :func:`csv_lines` writes
+    from the typed rows, without the csv module's per-cell work (ten times a ``join``)."""
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        return
+    yield BOM + csv.writer(_Echo()).writerow([_csv_text(cell) for cell in header])
+    join = ",".join
+    for row in rows:
+        yield join(map(str, row)) + "\r\n"
+
+
+def csv_blocks(
+    rows: Iterable[list], *, kinds: Sequence[Kind] = (), as_csv: bool = False
+) -> Iterator[str]:
+    """The file's text in blocks of about 64 KB, from :func:`csv_lines` (or
+    :func:`csv_text_lines` for rows made ``as_csv``): one WSGI or file write per line would
+    cost more than the line."""
+    block, size = [], 0
+    for line in csv_text_lines(rows) if as_csv else csv_lines(rows, kinds):
+        block.append(line)
+        size += len(line)
+        if size >= 65536:
             yield "".join(block)
+            block, size = [], 0
+    if block:
+        yield "".join(block)
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+
+def csv_response(
+    rows: Iterable[list],
+    filename: str,
+    *,
+    kinds: Sequence[Kind] = (),
+    as_csv: bool = False,
+    **_,
+) -> StreamingHttpResponse:
+    """Streamed as it is written (:func:`csv_blocks`)."""
+    blocks = csv_blocks(rows, kinds=kinds, as_csv=as_csv)
+    response = StreamingHttpResponse(blocks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
+
+
+def write_csv(
+    rows: Iterable[list], handle, *, kinds: Sequence[Kind] = (), as_csv: bool = False, **_
+) -> None:
+    """The same file as :func:`csv_response` sends, written to ``handle`` (binary)."""
+    for block in csv_blocks(rows, kinds=kinds, as_csv=as_csv):
+        handle.write(block.encode())
 
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -409,10 +647,8 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def xlsx_response(
-    rows: Iterable[list], filename: str, *, widths: list[int] = (), **_
-) -> FileResponse:
-    """Written row by row in openpyxl's write-only mode to a temporary file, then streamed.
+def write_xlsx(rows: Iterable[list], handle, *, widths: Sequence[int] = (), **_) -> None:
+    """Written row by row in openpyxl's write-only mode to ``handle`` (binary, seekable).
     The header row is bold on a fill, frozen, and carries an autofilter over every row;
     ``widths`` sets the first columns' widths (the others get a default)."""
     workbook = Workbook(write_only=True)
@@ -438,8 +674,15 @@ def xlsx_response(
     if header:
         # Written with the sheet's tail, after the rows: the range is known by then.
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count}"
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     workbook.save(handle)
+
+
+def xlsx_response(
+    rows: Iterable[list], filename: str, *, widths: Sequence[int] = (), **_
+) -> FileResponse:
+    """Written to a temporary file (:func:`write_xlsx`), then streamed."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    write_xlsx(rows, handle, widths=widths)
     handle.seek(0)
     return FileResponse(
         handle,

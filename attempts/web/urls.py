@@ -9,6 +9,7 @@ from attempts.web import (
     evaluation,
     exam_statistics,
     exam_summary,
+    export_jobs,
     forgive,
     grading,
     override,
@@ -46,6 +47,12 @@ urlpatterns = [
     path("exams/<int:exam_id>/rescore/", rescore.ExamRescoreView.as_view(), name="exam-rescore"),
     path("exams/<int:exam_id>/regrade/", regrade.RegradePreviewView.as_view(), name="exam-regrade"),
     path("regrades/<int:pk>/", regrade.RegradeDetailView.as_view(), name="regrade-detail"),
+    path("exports/<int:pk>/", export_jobs.ExportJobView.as_view(), name="export-job"),
+    path(
+        "exports/<int:pk>/download/",
+        export_jobs.ExportJobDownloadView.as_view(),
+        name="export-job-download",
+    ),
     path("regrades/<int:pk>/undo/", regrade.RegradeUndoView.as_view(), name="regrade-undo"),
     path(
         "answers/<int:pk>/override/", override.AnswerOverrideView.as_view(), name="answer-override"

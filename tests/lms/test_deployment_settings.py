@@ -97,6 +97,10 @@ class TestCeleryQueues:
         app.loader.import_default_modules()
         assert "attempts.webhooks.tasks.pump" in app.tasks
         assert "attempts.tasks.regrade_exam" in app.tasks
+        assert "attempts.tasks.export_attempts" in app.tasks
+        route = app.amqp.router.route({}, "attempts.tasks.export_attempts")
+        assert route["queue"].name == "exports"
+        assert app.amqp.router.route({}, "attempts.tasks.purge_exports")["queue"].name == "celery"
 
     def test_a_worker_without_q_consumes_every_queue(self):
         # One machine (`make worker`): one worker takes every kind of work.

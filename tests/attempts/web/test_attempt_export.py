@@ -8,6 +8,7 @@ the services; expected values worked out beside them.
 
 import csv
 import io
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -198,9 +199,10 @@ class TestBudget:
             submit(kit.start(kit.enrol(f"l{i}")), now=NOW + timedelta(minutes=5))
         client.force_login(kit.instructor)
         # session, user, is-reviewer, exam, rank table, page of attempts (the table is
-        # built as for the page), the exam's questions, the rows (one chunk), their marks
-        # (one query for the chunk)
-        with django_assert_num_queries(9):
+        # built as for the page), the rows counted against EXPORT_BACKGROUND_ABOVE (up to
+        # it), the exam's questions, the rows (one chunk), their marks (one query for the
+        # chunk)
+        with django_assert_num_queries(10):
             response = client.get(url(kit.exam, "?export=csv&questions=1"))
             _, table = csv_table(response)
         assert len(table) == learners + 1
@@ -278,6 +280,97 @@ class TestRows:
         assert sorted(row[17] for row in rows) == sorted(
             ["Fail", "In progress", "Awaiting marking", "Not started", "Fail", "Fail"]
         )
+
+
+class TestCsvTextRows:
+    """The CSV is written from rows made text in ``attempt_rows``' own loop
+    (``as_csv=True``) and joined without the csv module: it must be byte for byte what the
+    csv module writes from the typed rows (``csv_lines`` with the columns' kinds)."""
+
+    # What the csv module quotes or a spreadsheet would run: commas, quotes, line breaks,
+    # formula prefixes, number-like text, leading spaces, non-ASCII, empty.
+    TRICKY = [
+        'Zoë "Z" Ærø',
+        "Nielsen, Carl",
+        "two\nlines",
+        "cr\rhere",
+        "=HYPERLINK(1)",
+        "+1",
+        "-1.50",
+        "-x",
+        "@home",
+        "\tTab",
+        " spaced ",
+        "'quoted'",
+        "",
+    ]
+
+    @pytest.mark.parametrize("text", TRICKY)
+    def test_a_text_field_is_what_the_csv_module_writes(self, text):
+        line = csv.writer(exports._Echo()).writerow([exports.escape_formula(text), 1])
+        assert f"{exports.csv_field(text)},1\r\n" == line
+
+    @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+    @pytest.mark.parametrize("minutes", [40, 180])  # ada running, then overdue
+    def test_the_same_bytes_as_the_csv_module_from_typed_rows(
+        self, kit, every_state, zone, minutes
+    ):
+        for i, name in enumerate(self.TRICKY):
+            learner = kit.enrol(f"t{i}", display_name=name, email=f"t{i},x@example.com")
+            submit(kit.start(learner), now=NOW + timedelta(minutes=i + 1))
+        now, zone = NOW + timedelta(minutes=minutes), ZoneInfo(zone)
+        attempts = Attempt.objects.filter(exam=kit.exam).order_by("pk")
+        ranks = rank_table(kit.exam.pk)
+        questions = [(eq.pk, f"Q{n}") for n, eq in enumerate(kit.eq.values(), 1)]
+        kinds = [column.kind for column in exports.attempt_columns(zone)]
+        typed = attempt_rows(attempts, now=now, ranks=ranks, zone=zone, questions=questions)
+        text = attempt_rows(
+            attempts, now=now, ranks=ranks, zone=zone, questions=questions, as_csv=True
+        )
+        expected = "".join(exports.csv_lines(typed, kinds))
+        written = "".join(exports.csv_text_lines(text))
+        assert written == expected
+        # Every kind of cell was there to compare: quoted, escaped, empty, times, marks.
+        assert '"Zoë ""Z"" Ærø"' in written
+        assert "'=HYPERLINK(1)" in written
+        assert len(list(csv.reader(io.StringIO(written)))) == 6 + len(self.TRICKY) + 1
+
+
+class TestReadAhead:
+    """On PostgreSQL a thread fetches the next chunks while the rows of the last are written
+    (``exports.read_ahead``): the same chunks in the same order, its errors raised to the
+    writer, and a writer that stops early stops it."""
+
+    def test_the_same_chunks_in_order(self):
+        chunks = [[i, i + 1] for i in range(0, 40, 2)]
+        assert list(exports.read_ahead(iter(chunks))) == chunks
+
+    def test_an_error_of_the_reader_is_raised_to_the_writer(self):
+        def failing():
+            yield [1]
+            raise ConnectionError("server closed the connection")
+
+        read = exports.read_ahead(failing())
+        assert next(read) == [1]
+        with pytest.raises(ConnectionError, match="server closed"):
+            next(read)
+
+    def test_a_writer_that_stops_stops_the_reader(self):
+        taken = []
+
+        def endless():
+            while True:
+                taken.append(len(taken))
+                yield [len(taken)]
+
+        read = exports.read_ahead(endless(), depth=2)
+        assert next(read) == [1]
+        read.close()  # the client went away
+        # The reader stopped: at most the queue's depth, the one handed out and one in hand.
+        assert len(taken) <= 4
+        count = len(taken)
+        time.sleep(0.3)
+        assert len(taken) == count
 
 
 class TestWithoutServerSideCursors:
