@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("assessments", "0009_exam_external_id"),
-        ("attempts", "0012_list_order_indexes"),
+        ("attempts", "0014_useranswer_pending_queue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
