@@ -478,6 +478,7 @@ class DemoBuilder:
             exams=sims,
             users=learners,
             progress=self.progress,
+            log=self.log,
         )
         if not result.created:
             self.log(
