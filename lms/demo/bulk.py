@@ -1,11 +1,14 @@
-"""Tens of thousands of finished demo attempts written straight into the tables.
+"""Up to a million finished demo attempts written straight into the tables.
 
-:func:`bulk_attempts` writes finished attempts (``executemany`` of plain tuples on SQLite,
-``COPY`` on PostgreSQL, in chunked transactions; both about six times faster than
-``bulk_create`` here), marking each answer with the pure ``attempts.scoring.score_answer`` and
-totalling each attempt with ``summarise``: the functions the services call, so
-``score_attempts`` on a bulk attempt changes nothing. The learners' answers come from the model
-of :mod:`lms.demo.simulation`, as for the attempts played through the services.
+:func:`bulk_attempts` writes finished attempts in chunked transactions. Who takes which exam
+when is drawn attempt by attempt (:class:`_Picker`); the answers of a chunk's attempts at one
+exam are drawn at once with numpy (:class:`_ExamDraws`: the learner model of
+:mod:`lms.demo.simulation`, vectorised). Each distinct reply is marked once with the pure
+``attempts.scoring.score_answer`` (:class:`_Catalog`) and each attempt totalled as
+``summarise`` does: the functions the services call, so ``score_attempts`` on a bulk attempt
+changes nothing. SQLite gets plain tuples by ``executemany``; PostgreSQL gets the attempts
+and events by binary ``COPY`` and builds the answer and choice rows itself from a staged,
+fixed-width copy of what varies per answer (:func:`_stage_answers`).
 
 The set-based statements on the attempt tables that the builder and both writers need live here
 too: :func:`analyze_attempts` after loading, :func:`delete_exam_attempts` when the exams change.
