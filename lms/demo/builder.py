@@ -12,13 +12,16 @@ the bank or the exams' marking changes (another seed), the attempts at the demo 
 fit and are replaced.
 """
 
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from tqdm import tqdm
 
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
@@ -96,10 +99,33 @@ def sync_rows(
             result.deleted = len(stale)
             model.objects.filter(pk__in=stale).delete()
     if new:
-        model.objects.bulk_create(new)
+        insert_new(model, new)
     if changed:
         model.objects.bulk_update(changed, sorted(fields))
     return result
+
+
+# From this many new rows, PostgreSQL gets them by COPY (80,000 learners: their users,
+# enrollments and memberships took about a minute through bulk_create's INSERTs under load).
+COPY_FROM = 1000
+
+
+def insert_new(model, objs: list[models.Model]) -> None:
+    """Insert unsaved ``objs`` (their primary keys are not read back): ``bulk_create``, or on
+    PostgreSQL for many rows one ``COPY`` of the values ``bulk_create`` would send."""
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM:
+        model.objects.bulk_create(objs)
+        return
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.auto_field]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
 def no_progress(total: int, desc: str) -> tqdm:
@@ -136,31 +162,45 @@ class DemoBuilder:
     # The bank's content changed in this run: attempts at the demo exams no longer fit it.
     bank_changed: bool = field(init=False, default=False)
     summary: dict[str, int] = field(init=False, default_factory=dict)
+    plan_seconds: float = field(init=False, default=0.0)
 
     def __post_init__(self):
+        started = time.monotonic()
         self.plan = build_plan(seed=self.seed, learners=self.learner_count)
+        self.plan_seconds = time.monotonic() - started
 
     def run(self) -> dict[str, int]:
-        """Build everything; returns the number of demo rows of each kind."""
+        """Build everything; returns the number of demo rows of each kind. Logs each step's
+        duration after its own lines."""
+        self.log(f"Phase plan: {self.plan_seconds:.1f} s")
         with transaction.atomic():
-            self.users()
-            self.courses()
-            self.subjects()
-            self.questions()
-            self.exams()
-            self.learners()
-            self.departments()
-            sims = load_exams(self.exams_by_title[p.title] for p in self.plan.exams)
-            self.attempts(sims)
+            steps = (self.users, self.courses, self.subjects, self.questions, self.exams)
+            for step in (*steps, self.learners, self.departments):
+                with self.phase(step.__name__):
+                    step()
+            with self.phase("demo attempts"):
+                sims = load_exams(self.exams_by_title[p.title] for p in self.plan.exams)
+                self.attempts(sims)
         if self.bulk_attempts:
-            self.bulk(sims)
+            with self.phase("bulk attempts"):
+                self.bulk(sims)
         exams = list(self.exams_by_title.values())
         self.summary["attempts"] = Attempt.objects.filter(exam__in=exams).count()
         return dict(self.summary)
 
+    @contextmanager
+    def phase(self, name: str):
+        started = time.monotonic()
+        yield
+        self.log(f"Phase {name}: {time.monotonic() - started:.1f} s")
+
     def users(self) -> None:
         created = []
-        for login in LOGINS:
+        # PBKDF2 takes about a second a password on a busy machine; hashlib lets go of the
+        # GIL, so the logins' hashes are computed side by side.
+        with ThreadPoolExecutor(max_workers=len(LOGINS)) as pool:
+            hashes = list(pool.map(make_password, [login.password for login in LOGINS]))
+        for login, password in zip(LOGINS, hashes, strict=True):
             fields = {
                 "first_name": login.first_name,
                 "last_name": login.last_name,
@@ -179,7 +219,7 @@ class DemoBuilder:
                 },
             )
             # Reset on every run so that the printed logins always work.
-            user.set_password(login.password)
+            user.password = password
             user.save(update_fields=["password"])
             self.users_by_name[user.username] = user
             if was_created:
@@ -430,9 +470,12 @@ class DemoBuilder:
         )
         Membership = Department.members.through
         Membership.objects.filter(department__in=list(by_path.values())).delete()
-        Membership.objects.bulk_create(
-            Membership(department_id=leaves[n % len(leaves)].pk, user_id=user_id)
-            for n, user_id in enumerate(learners)
+        insert_new(
+            Membership,
+            [
+                Membership(department_id=leaves[n % len(leaves)].pk, user_id=user_id)
+                for n, user_id in enumerate(learners)
+            ],
         )
         managed = by_path[tuple(DEPARTMENT_ADMIN["manages"])]
         managed.administrators.set([self.users_by_name[DEPARTMENT_ADMIN["username"]]])
@@ -478,6 +521,7 @@ class DemoBuilder:
             exams=sims,
             users=learners,
             progress=self.progress,
+            log=self.log,
         )
         if not result.created:
             self.log(

@@ -1,41 +1,50 @@
-"""Tens of thousands of finished demo attempts written straight into the tables.
+"""Up to a million finished demo attempts written straight into the tables.
 
-:func:`bulk_attempts` writes finished attempts (``executemany`` of plain tuples on SQLite,
-``COPY`` on PostgreSQL, in chunked transactions; both about six times faster than
-``bulk_create`` here), marking each answer with the pure ``attempts.scoring.score_answer`` and
-totalling each attempt with ``summarise``: the functions the services call, so
-``score_attempts`` on a bulk attempt changes nothing. The learners' answers come from the model
-of :mod:`lms.demo.simulation`, as for the attempts played through the services.
+:func:`bulk_attempts` writes finished attempts in chunked transactions. Who takes which exam
+when is drawn attempt by attempt (:class:`_Picker`); the answers of a chunk's attempts at one
+exam are drawn at once with numpy (:class:`_ExamDraws`: the learner model of
+:mod:`lms.demo.simulation`, vectorised). Each distinct reply is marked once with the pure
+``attempts.scoring.score_answer`` (:class:`_Catalog`) and each attempt totalled as
+``summarise`` does: the functions the services call, so ``score_attempts`` on a bulk attempt
+changes nothing. SQLite gets plain tuples by ``executemany``; PostgreSQL gets the attempts
+and events by binary ``COPY`` and builds the answer and choice rows itself from a staged,
+fixed-width copy of what varies per answer (:func:`_stage_answers`).
 
 The set-based statements on the attempt tables that the builder and both writers need live here
 too: :func:`analyze_attempts` after loading, :func:`vacuum_attempts` once the load is done,
 :func:`delete_exam_attempts` when the exams change.
 """
 
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 
 from assessments.models import Exam
 from attempts.models import Attempt, AttemptEvent, UserAnswer
-from attempts.scoring import AnswerScore, Response, score_answer, summarise
+from attempts.scoring import Outcome, Response, is_passed, percentage, score_answer, summarise
 from attempts.services import refresh_rank_population
-from attempts.tallies import exam_sums_rebuild
+from attempts.tallies import exam_sums_rebuild, exams_sums_rebuild_locked
 from lms.demo.plan import rng_for
 from lms.demo.simulation import (
     BLANK,
     BULK_MARKER,
+    CENT,
     DAY,
     EVALUATED_SHARE,
     HOUR,
     LAST_START,
+    MIN_SECONDS,
+    SKIP_SECONDS,
+    SLOPE,
     WINDOW_SECONDS,
     WINDOW_START,
     ExamSim,
@@ -43,10 +52,8 @@ from lms.demo.simulation import (
     QuestionSim,
     Reply,
     enrolled_through_the_window,
-    essay_award,
     essay_comment,
     learner_ability,
-    sitting,
 )
 from lms.models import Enrollment, User
 
@@ -128,13 +135,14 @@ def _column_types(cursor, table: str, columns: Sequence[str]) -> list[int]:
     return [types[column] for column in columns]
 
 
-def _copy(cursor, model, columns: Sequence[str], rows: list[tuple], types: list[int]) -> None:
+def _copy(cursor, model, columns: Sequence[str], rows: list[tuple]) -> None:
     """PostgreSQL: ``COPY ... FROM STDIN`` in binary, several times faster than
     ``executemany`` there, and three times faster than text COPY (nothing is formatted to
     text in Python or parsed back by the server)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     sql = f"COPY {table} ({', '.join(map(quote, columns))}) FROM STDIN (FORMAT BINARY)"
+    types = _column_types(cursor, model._meta.db_table, columns)
     with cursor.cursor.copy(sql) as copy:  # the psycopg cursor under Django's wrapper
         copy.set_types(types)
         for row in rows:
@@ -193,7 +201,8 @@ def bulk_attempts(
     exams: Sequence[ExamSim],
     users,
     progress: Progress,
-    chunk_size: int = 4000,
+    chunk_size: int = 20_000,
+    log: Callable[[str], object] = lambda line: None,
 ) -> BulkResult:
     """Top the bulk attempts of ``exams`` up to ``target``, taken by ``users`` (a queryset).
 
@@ -201,9 +210,10 @@ def bulk_attempts(
     instructor) and has one answer per exam question, as a submitted attempt has. Each chunk
     is one transaction (a savepoint of one for a large load on PostgreSQL: see
     :func:`_checks_at_the_end`); see :func:`_insert` for how its rows get their ids.
-    Afterwards the planner statistics are refreshed, each exam's rank population set (one
-    UPDATE each) and, on PostgreSQL outside a transaction, the tables vacuumed
-    (:func:`vacuum_attempts`).
+    Afterwards each exam's rank population is set (``refresh_rank_population``: one UPDATE
+    of the rows that change), the stored sums rebuilt and, on PostgreSQL outside a
+    transaction, the tables vacuumed (:func:`vacuum_attempts`; else analysed); ``log`` gets
+    each phase's duration.
     """
     result = BulkResult(existing=bulk_attempt_count(e.exam for e in exams))
     todo = target - result.existing
@@ -217,10 +227,11 @@ def bulk_attempts(
         dict(User.objects.filter(pk__in=ids).values_list("pk", "username")),
         first_marker=BULK_MARKER + result.existing,
     )
+    clock = _Clock(log)
     with (
         progress(todo, "Bulk attempts") as bar,
         _large_page_cache(),
-        _checks_at_the_end(big=large_load(todo)),
+        _checks_at_the_end(big=large_load(todo), clock=clock) as whole,
     ):
         while result.created < todo:
             with transaction.atomic():
@@ -228,17 +239,45 @@ def bulk_attempts(
             if not batch.attempts:
                 break  # every learner has used their attempts
             result.created += len(batch.attempts)
-            result.answers += len(batch.answers)
-            result.choices += len(batch.choices)
+            result.answers += batch.answer_count
+            result.choices += batch.choice_count
             bar.update(len(batch.attempts))
+        clock.lap("Bulk attempts: rows generated and copied")
+        # Statistics first: planned without them, the grouped joins of the sums ran several
+        # times longer. In the load's one transaction (``whole``), the tables are locked and
+        # their indexes not built yet: the rank flags and sums are cheapest written now.
+        analyze_attempts()
+        clock.lap("Bulk attempts: ANALYZE")
+        if whole:
+            for exam in exams:
+                refresh_rank_population(exam=exam.exam)
+            exams_sums_rebuild_locked([exam.exam.pk for exam in exams])
+            clock.lap("Bulk attempts: rank population and stored sums")
+    if not whole:
+        for exam in exams:
+            with transaction.atomic():
+                refresh_rank_population(exam=exam.exam)
+                exam_sums_rebuild(exam.exam)  # the stored sums, counted once after the COPY
+        clock.lap("Bulk attempts: rank population and stored sums")
     result.short = todo - result.created
-    analyze_attempts()
-    for exam in exams:
-        with transaction.atomic():
-            refresh_rank_population(exam=exam.exam)
-            exam_sums_rebuild(exam.exam)  # the stored sums, counted once after the COPY
-    vacuum_attempts()  # after the rank UPDATEs: they leave a dead version of every attempt
+    # After the rank UPDATEs (a dead version of each flagged attempt) and the COPY (an empty
+    # visibility map): until a VACUUM, index-only scans visit the table for every entry.
+    if not vacuum_attempts():
+        analyze_attempts(only=(Attempt,))  # the rank flags changed since (a small table)
+    clock.lap("Bulk attempts: VACUUM (ANALYZE)")
     return result
+
+
+class _Clock:
+    """Logs the seconds since the last lap, one line per phase."""
+
+    def __init__(self, log: Callable[[str], object]):
+        self.log, self.last = log, time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.log(f"{phase}: {now - self.last:.1f} s")
+        self.last = now
 
 
 # A load of at least this many attempts, and at least as many as the table holds, drops the
@@ -258,7 +297,7 @@ BULK_TABLES = (Attempt, UserAnswer, UserAnswer.selected_choices.through, Attempt
 
 
 @contextmanager
-def _checks_at_the_end(*, big: bool):
+def _checks_at_the_end(*, big: bool, clock: "_Clock"):
     """On PostgreSQL, for a large load (``big``): one transaction that drops the foreign keys
     of the bulk tables and their indexes that back no constraint, loads, then builds the
     indexes and adds the foreign keys again (each checked by one scan).
@@ -267,9 +306,11 @@ def _checks_at_the_end(*, big: bool):
     chunk's commit (3.5 s a chunk under load) and every index took each row as it came. The
     primary keys and unique constraints stay. The definitions are read from the catalog, so
     they are the migrations' own; and DDL is transactional there, so a load that fails
-    leaves every constraint as it was. The tables are locked for the whole load."""
+    leaves every constraint as it was. The tables are locked for the whole load.
+
+    Yields whether it holds the load in one such transaction."""
     if not big or connection.vendor != "postgresql":
-        yield
+        yield False
         return
     tables = [model._meta.db_table for model in BULK_TABLES]
     with transaction.atomic(), connection.cursor() as cursor:
@@ -294,12 +335,14 @@ def _checks_at_the_end(*, big: bool):
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-        yield
+        yield True
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _, definition in indexes:
             cursor.execute(definition)
+        clock.lap(f"Bulk attempts: {len(indexes)} indexes built")
         for table, name, definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        clock.lap(f"Bulk attempts: {len(foreign_keys)} foreign keys checked")
 
 
 @contextmanager
@@ -320,20 +363,20 @@ def _large_page_cache():
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-def analyze_attempts() -> None:
+def analyze_attempts(only: Sequence = BULK_TABLES) -> None:
     """Refresh the planner's statistics of the attempt tables after loading attempts.
 
-    Without statistics SQLite plans the correlated subquery of ``refresh_rank_population`` for a
-    "best" exam on the (exam, score) index, scanning the exam's attempts once per attempt it
-    updates (quadratic over an exam: minutes for 25,000 attempts; linear for each submit); with
-    them it uses the (user, exam, number) index.
+    Without statistics SQLite planned the rank refresh (then a correlated subquery per
+    attempt) for a "best" exam on the (exam, score) index: quadratic over an exam, minutes for
+    25,000 attempts. The refresh is one window query now; the statistics still pick the
+    (user, exam, number) index for each submit's refresh.
 
     The selected choices (20M rows at 1M attempts) need theirs too: without them PostgreSQL
     hashes the whole table to find one page's picks (1.7 s for Thought Industries' first page).
     """
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for model in (Attempt, UserAnswer, UserAnswer.selected_choices.through, AttemptEvent):
+        for model in only:
             cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
 
 
@@ -396,14 +439,362 @@ def _bulk_history(exams: Sequence[ExamSim]) -> dict[tuple[int, int], list[int]]:
 
 @dataclass
 class _Batch:
-    """The rows of one chunk, numbered from ``first_attempt`` and ``first_answer``."""
+    """The rows of one chunk, numbered from ``first_attempt`` and ``first_answer``.
+
+    Attempts and events are tuples; the answers are columns (numpy arrays, in id order): the
+    reply of each answer is an id of :class:`_Catalog`, which holds what every answer with
+    that reply stores (text, number, result, marks, an essay's evaluation, chosen choices)."""
 
     first_attempt: int
     first_answer: int
     attempts: list[tuple] = field(default_factory=list)  # ATTEMPT_COLUMNS
-    answers: list[tuple] = field(default_factory=list)  # ANSWER_COLUMNS
-    choices: list[tuple] = field(default_factory=list)  # CHOICE_COLUMNS
     events: list[tuple] = field(default_factory=list)  # EVENT_COLUMNS
+    answers: dict[str, np.ndarray] = field(default_factory=dict)  # STAGE_COLUMNS
+    answer_count: int = 0
+    choice_count: int = 0
+
+
+# The answer columns that vary from answer to answer (the rest comes from the catalog).
+# guessed: 0 no, 1 yes, 2 not asked (NULL); created and evaluated: seconds after
+# WINDOW_START (evaluated -1: not evaluated).
+STAGE_COLUMNS = {
+    "id": ">i8",
+    "attempt_id": ">i8",
+    "exam_question_id": ">i8",
+    "reply": ">i4",
+    "seconds": ">i4",
+    "flagged": "u1",
+    "guessed": ">i2",
+    "created": ">i4",
+    "evaluated": ">i4",
+}
+STAGE_TYPES = {">i8": "bigint", ">i4": "integer", ">i2": "smallint", "u1": "boolean"}
+OUTCOMES = list(Outcome)  # an outcome's code in the arrays is its index here
+RIGHT, PARTIAL, WRONG, OPTIONS = range(4)  # the pools of draw_answer
+
+
+class _Catalog:
+    """Every distinct stored answer: (exam question, reply, essay award) -> an id, with its
+    marking by ``attempts.scoring.score_answer`` (once per entry, not per answer)."""
+
+    def __init__(self):
+        self.ids: dict[tuple, int] = {}
+        self.rows: list[tuple] = []  # CATALOG_COLUMNS
+        self.outcome: list[int] = []
+        self.cents: list[int] = []
+        self.choices: list[tuple[int, ...]] = []
+
+    def id(self, q: QuestionSim, reply: Reply, award: Decimal | None, evaluator) -> int:
+        key = (q.pk, reply, award)
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        chosen, text, number = reply
+        score = score_answer(
+            q.rule, Response(chosen=frozenset(chosen), text=text, number=number, awarded=award)
+        )
+        cents = score.marks * 100
+        assert cents == int(cents), "answer marks are whole cents"
+        found = self.ids[key] = len(self.rows)
+        comment = "" if award is None else essay_comment(award, q.rule.marks)
+        self.rows.append(
+            (found, text, number, str(score.outcome), score.marks, award,
+             None if award is None else evaluator, comment)
+        )  # fmt: skip
+        self.outcome.append(OUTCOMES.index(Outcome(score.outcome)))
+        self.cents.append(int(cents))
+        self.choices.append(chosen)
+        return found
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(self.outcome), np.array(self.cents, dtype=np.int64)
+
+
+CATALOG_COLUMNS = (
+    "id",
+    "text_response",
+    "numeric_response",
+    "result",
+    "marks_awarded",
+    "evaluated_marks",
+    "evaluated_by_id",
+    "evaluator_comment",
+)
+
+
+class _ExamDraws:
+    """An exam's questions as arrays, for drawing many sittings at once (the model of
+    ``simulation.draw_answer`` and ``fit_seconds``, vectorised)."""
+
+    def __init__(self, sim: ExamSim, catalog: _Catalog):
+        qs = sim.questions
+        self.sim, self.catalog = sim, catalog
+        self.evaluator = sim.evaluator.pk if sim.evaluator else None
+        self.size = len(qs)
+        self.pks = np.array([q.pk for q in qs], dtype=np.int64)
+        self.level = np.array([q.level for q in qs])
+        self.essay = np.array([q.is_essay for q in qs])
+        self.options = np.array([bool(q.options) for q in qs])
+        self.partial = np.array([bool(q.partial) for q in qs])
+        self.low = np.array([q.seconds[0] for q in qs])
+        self.span = np.array([q.seconds[1] - q.seconds[0] + 1 for q in qs])
+        self.marks = np.array([float(q.rule.marks) for q in qs])
+        # Per question: its replies (BLANK first), each pool as indexes into them (padded),
+        # the pools' sizes, the plain catalog id of each reply, and which are weak essays.
+        self.replies, width = [], 1
+        for q in qs:
+            replies = list(dict.fromkeys((BLANK, *q.right, *q.partial, *q.wrong, *q.options)))
+            self.replies.append(replies)
+            width = max(width, len(replies))
+        self.pools = np.zeros((self.size, 4, width), dtype=np.int64)
+        self.sizes = np.ones((self.size, 4), dtype=np.int64)
+        self.plain = np.zeros((self.size, width), dtype=np.int64)
+        self.weak = np.zeros((self.size, width), dtype=bool)
+        for n, (q, replies) in enumerate(zip(qs, self.replies, strict=True)):
+            index = {reply: i for i, reply in enumerate(replies)}
+            for kind, pool in enumerate((q.right, q.partial, q.wrong, q.options)):
+                if pool:
+                    self.pools[n, kind, : len(pool)] = [index[r] for r in pool]
+                    self.sizes[n, kind] = len(pool)
+            for i, reply in enumerate(replies):
+                self.plain[n, i] = catalog.id(q, reply, None, self.evaluator)
+                self.weak[n, i] = reply in q.wrong
+        marked = summarise(
+            [(q.rule, score_answer(q.rule, Response())) for q in qs], sim.exam.pass_percentage
+        )
+        self.max_score = marked.max_score
+        self.results: dict[int, tuple] = {}  # score in cents -> (score, percentage, passed)
+
+    def result(self, cents: int) -> tuple[Decimal, Decimal, bool | None]:
+        found = self.results.get(cents)
+        if found is None:
+            score = Decimal(cents).scaleb(-2)
+            pct = percentage(score, self.max_score)
+            found = self.results[cents] = (
+                score,
+                pct,
+                is_passed(pct, self.sim.exam.pass_percentage),
+            )
+        return found
+
+    def sit(self, rng: np.random.Generator, ability: np.ndarray):
+        """``len(ability)`` sittings: (catalog ids, seconds, flagged, guessed codes,
+        evaluated) per answer, rows of attempts by columns of questions."""
+        n, size = len(ability), self.size
+        a = ability[:, None]
+        p = 1 / (1 + np.exp(-SLOPE * (a - self.level)))
+        u = rng.random((9, n, size))
+        skip = np.where(self.essay, u[0] < 0.1 + 0.25 * (1 - a), u[0] < 0.03 + 0.2 * (1 - p))
+        guessed = self.options & (u[3] < 0.12 * (1 - p))
+        kind = np.where(
+            guessed,
+            OPTIONS,
+            np.where(u[4] < p, RIGHT, np.where(self.partial & (u[5] < 0.5), PARTIAL, WRONG)),
+        )
+        columns = np.arange(size)
+        pick = (u[6] * self.sizes[columns, kind]).astype(np.int64)
+        local = np.where(skip, 0, self.pools[columns, kind, pick])
+        low, high = SKIP_SECONDS
+        seconds = np.where(
+            skip,
+            low + (u[1] * (high - low + 1)).astype(np.int64),
+            self.low + (u[7] * self.span).astype(np.int64),
+        )
+        flagged = np.where(skip, u[2] < 0.4, u[8] < 0.04 + 0.16 * (1 - p))
+        codes = np.where(skip | ~self.options, 2, guessed.astype(np.int16)).astype(np.int16)
+        budget = self.sim.budget
+        if budget is not None:  # simulation.fit_seconds, row by row
+            total = seconds.sum(axis=1)
+            floor = MIN_SECONDS * size
+            factor = max(budget - floor, 0) / np.maximum(total - floor, 1)
+            squeezed = MIN_SECONDS + (
+                np.maximum(seconds - MIN_SECONDS, 0) * factor[:, None]
+            ).astype(np.int64)
+            seconds = np.where((total > budget)[:, None], squeezed, seconds)
+        replies = self.plain[columns, local]
+        # Essays evaluated in place (simulation.essay_award): the better the learner and
+        # the essay, the more half marks.
+        evaluated = np.zeros((n, size), dtype=bool)
+        if self.essay.any():
+            evaluate = rng.random(n) < EVALUATED_SHARE
+            evaluated = evaluate[:, None] & self.essay & ~skip
+            quality = a + rng.normal(0, 0.12, (n, size))
+            quality = np.clip(np.where(self.weak[columns, local], quality * 0.6, quality), 0, 1)
+            halves = np.rint(self.marks * quality * 2).astype(np.int64)
+            for row, col in zip(*np.nonzero(evaluated), strict=True):
+                q = self.sim.questions[col]
+                award = min(Decimal(int(halves[row, col])) / 2, q.rule.marks).quantize(CENT)
+                reply = self.replies[col][local[row, col]]
+                replies[row, col] = self.catalog.id(q, reply, award, self.evaluator)
+        return replies, seconds, flagged, codes, evaluated
+
+
+class _BulkGenerator:
+    """Draws bulk attempts and turns them into rows (no database access: what it needs is read
+    beforehand). Who takes which exam when is drawn attempt by attempt (:class:`_Picker`);
+    the answers of a chunk's attempts at one exam are drawn at once with numpy."""
+
+    def __init__(self, seed: int, picker: _Picker, usernames: dict[int, str], first_marker: int):
+        self.seed, self.picker, self.rng = seed, picker, picker.rng
+        self.draws = np.random.default_rng([seed, first_marker])
+        self.usernames = usernames
+        self.abilities: dict[int, float] = {}
+        self.catalog = _Catalog()
+        self.exams: dict[int, _ExamDraws] = {}
+        self.next_marker = first_marker
+        # SQLite stores naive UTC text (what Django's adapter writes); PostgreSQL timestamptz.
+        self.aware = connection.features.supports_timezones
+        self.start = WINDOW_START if self.aware else WINDOW_START.replace(tzinfo=None)
+        self.native_uuid = connection.features.has_native_uuid_field  # else 32 hex digits
+        # An event's empty details: binary COPY encodes a dict into jsonb; SQLite takes text.
+        self.no_details = {} if connection.vendor == "postgresql" else "{}"
+
+    def time(self, offset: int):
+        when = self.start + timedelta(seconds=offset)
+        return when if self.aware else str(when)
+
+    def _ability(self, user_id: int) -> float:
+        ability = self.abilities.get(user_id)
+        if ability is None:
+            ability = self.abilities[user_id] = learner_ability(self.seed, self.usernames[user_id])
+        return ability
+
+    def _exam(self, sim: ExamSim) -> _ExamDraws:
+        found = self.exams.get(sim.exam.pk)
+        if found is None:
+            found = self.exams[sim.exam.pk] = _ExamDraws(sim, self.catalog)
+        return found
+
+    def batch(self, first_attempt: int, first_answer: int, size: int) -> _Batch:
+        batch = _Batch(first_attempt, first_answer)
+        picked = []
+        for _ in range(size):
+            chosen = self.picker.next()
+            if chosen is None:
+                break
+            exam, user_id, number, start = chosen
+            # The retake's earliest start counts from the longest this sitting can take.
+            self.picker.finished(exam.exam.pk, user_id, number, start + _longest(exam))
+            picked.append(chosen)
+        if not picked:
+            return batch
+        sizes = np.array([len(e.questions) for e, *_ in picked], dtype=np.int64)
+        bases = first_answer + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        total = int(sizes.sum())
+        columns = {
+            name: np.empty(total, dtype=kind.lstrip(">")) for name, kind in STAGE_COLUMNS.items()
+        }
+        by_exam: dict[int, list[int]] = {}
+        for row, (exam, *_) in enumerate(picked):
+            by_exam.setdefault(exam.exam.pk, []).append(row)
+        ends, results = [0] * len(picked), [None] * len(picked)
+        for rows in by_exam.values():
+            rows = np.array(rows)
+            exam = self._exam(picked[rows[0]][0])
+            ability = np.array([self._ability(picked[r][1]) for r in rows])
+            starts = np.array([picked[r][3] for r in rows], dtype=np.int64)
+            replies, seconds, flagged, codes, evaluated = exam.sit(self.draws, ability)
+            created = starts[:, None] + np.cumsum(seconds, axis=1)
+            end = created[:, -1]
+            when = end + self.draws.integers(2 * HOUR, 5 * DAY + 1, len(rows))
+            outcome_of, cents_of = self.catalog.arrays()
+            outcomes = outcome_of[replies]
+            cents = cents_of[replies].sum(axis=1)
+            counts = np.stack([(outcomes == code).sum(axis=1) for code in range(len(OUTCOMES))])
+            where = (bases[rows] - first_answer)[:, None] + np.arange(exam.size)
+            columns["id"][where] = bases[rows][:, None] + np.arange(exam.size)
+            columns["attempt_id"][where] = (first_attempt + rows)[:, None]
+            columns["exam_question_id"][where] = exam.pks
+            columns["reply"][where] = replies
+            columns["seconds"][where] = seconds
+            columns["flagged"][where] = flagged
+            columns["guessed"][where] = codes
+            columns["created"][where] = created
+            columns["evaluated"][where] = np.where(evaluated, when[:, None], -1)
+            for i, r in enumerate(rows.tolist()):
+                ends[r] = int(end[i])
+                results[r] = (exam, int(cents[i]), counts[:, i].tolist())
+        batch.answers, batch.answer_count = columns, total
+        chosen = self.catalog.choices
+        batch.choice_count = int(np.array([len(c) for c in chosen])[columns["reply"]].sum())
+        for row, ((sim, user_id, number, start), end, (exam, cents, counts)) in enumerate(
+            zip(picked, ends, results, strict=True)
+        ):
+            self._attempt(batch, first_attempt + row, sim, user_id, number, start, end,
+                          exam, cents, counts)  # fmt: skip
+        return batch
+
+    def _attempt(self, batch, attempt_id, sim, user_id, number, start, end, exam, cents, counts):
+        correct, incorrect, partial, unanswered, pending = (
+            counts[OUTCOMES.index(o)]
+            for o in (Outcome.CORRECT, Outcome.INCORRECT, Outcome.PARTIAL, Outcome.UNANSWERED,
+                      Outcome.PENDING)
+        )  # fmt: skip
+        score, pct, passed = exam.result(cents)
+        state = int(Attempt.State.PENDING_EVALUATION if pending else Attempt.State.COMPLETED)
+        key = uuid.UUID(int=self.rng.getrandbits(128), version=4)
+        duration = sim.exam.duration
+        started, ended = self.time(start), self.time(end)
+        batch.attempts.append(
+            (
+                attempt_id,
+                key if self.native_uuid else key.hex,
+                user_id,
+                sim.exam.pk,
+                number,
+                state,
+                started,  # started_at
+                started,  # last_started_at
+                ended,  # completed_at
+                ended,  # last_answer_at
+                self.time(start + int(duration.total_seconds())) if duration else None,
+                self.next_marker,
+                exam.size,  # total_questions
+                correct,
+                incorrect,
+                partial,
+                unanswered,
+                pending,
+                score,
+                exam.max_score,
+                pct,
+                None if pending else passed,
+                pct,  # original_percentage: as first finished
+                False,  # counts_for_rank: set per exam afterwards (refresh_rank_population)
+            )
+        )
+        # The outbox row of the import: from nothing to the stored result, by no one.
+        batch.events.append((attempt_id, AttemptEvent.Kind.IMPORTED.value, None, state, None,
+                             score, ended, None, self.no_details))  # fmt: skip
+        self.next_marker += 1
+
+    def answer_rows(self, batch: _Batch):
+        """The answer rows and selected-choice rows of ``batch`` as tuples (ANSWER_COLUMNS,
+        CHOICE_COLUMNS): what SQLite is given; PostgreSQL builds them itself from the
+        staged columns and the catalog."""
+        answers, choices = [], []
+        rows, chosen = self.catalog.rows, self.catalog.choices
+        c = {name: values.tolist() for name, values in batch.answers.items()}
+        for i in range(batch.answer_count):
+            _, text, number, result, marks, award, evaluator, comment = rows[c["reply"][i]]
+            created = self.time(c["created"][i])
+            evaluated = self.time(c["evaluated"][i]) if c["evaluated"][i] >= 0 else None
+            guessed = None if c["guessed"][i] == 2 else bool(c["guessed"][i])
+            answer_id = c["id"][i]
+            answers.append(
+                (answer_id, c["attempt_id"][i], c["exam_question_id"][i], text, number, result,
+                 marks, c["seconds"][i], bool(c["flagged"][i]), guessed, award, evaluator,
+                 evaluated, comment, created, evaluated or created)
+            )  # fmt: skip
+            choices.extend((answer_id, choice) for choice in chosen[c["reply"][i]])
+        return answers, choices
+
+
+def _longest(exam: ExamSim) -> int:
+    """Seconds the longest sitting of ``exam`` may take (its budget when timed)."""
+    if exam.budget is not None:
+        return exam.budget
+    return sum(max(q.seconds[1], SKIP_SECONDS[1]) for q in exam.questions)
 
 
 def _insert(generator: "_BulkGenerator", size: int) -> _Batch:
@@ -428,18 +819,12 @@ def _insert(generator: "_BulkGenerator", size: int) -> _Batch:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quote(model._meta.db_table)}")
             first.append(cursor.fetchone()[0] + 1)
         batch = generator.batch(*first, size)
-        for model, columns, rows in (
-            (Attempt, ATTEMPT_COLUMNS, batch.attempts),
-            (UserAnswer, ANSWER_COLUMNS, batch.answers),
-            (UserAnswer.selected_choices.through, CHOICE_COLUMNS, batch.choices),
-            (AttemptEvent, EVENT_COLUMNS, batch.events),
-        ):
-            if postgres:
-                types = _column_types(cursor, model._meta.db_table, columns)
-                _copy(cursor, model, columns, rows, types)
-            else:
-                cursor.executemany(_insert_sql(model, columns), rows)
-        if postgres and batch.attempts:
+        if not batch.attempts:
+            return batch
+        if postgres:
+            _copy(cursor, Attempt, ATTEMPT_COLUMNS, batch.attempts)
+            _stage_answers(cursor, generator, batch)
+            _copy(cursor, AttemptEvent, EVENT_COLUMNS, batch.events)
             for model in (Attempt, UserAnswer):
                 table = model._meta.db_table
                 cursor.execute(
@@ -447,142 +832,84 @@ def _insert(generator: "_BulkGenerator", size: int) -> _Batch:
                     f"(SELECT MAX(id) FROM {quote(table)}))",
                     [table],
                 )
+        else:
+            answers, choices = generator.answer_rows(batch)
+            for model, columns, rows in (
+                (Attempt, ATTEMPT_COLUMNS, batch.attempts),
+                (UserAnswer, ANSWER_COLUMNS, answers),
+                (UserAnswer.selected_choices.through, CHOICE_COLUMNS, choices),
+                (AttemptEvent, EVENT_COLUMNS, batch.events),
+            ):
+                cursor.executemany(_insert_sql(model, columns), rows)
     return batch
 
 
-class _BulkGenerator:
-    """Draws bulk attempts and turns them into rows (no database access: what it needs is read
-    beforehand)."""
+def _stage_answers(cursor, generator: "_BulkGenerator", batch: _Batch) -> None:
+    """PostgreSQL: the chunk's answers and selected choices, built by the server.
 
-    def __init__(self, seed: int, picker: _Picker, usernames: dict[int, str], first_marker: int):
-        self.seed, self.picker, self.rng = seed, picker, picker.rng
-        self.usernames = usernames
-        self.abilities: dict[int, float] = {}
-        self.marks: dict[tuple, tuple[AnswerScore, str, Decimal]] = {}  # memo of score_answer
-        self.next_marker = first_marker
-        # SQLite stores naive UTC text (what Django's adapter writes); PostgreSQL timestamptz.
-        self.aware = connection.features.supports_timezones
-        self.start = WINDOW_START if self.aware else WINDOW_START.replace(tzinfo=None)
-        self.native_uuid = connection.features.has_native_uuid_field  # else 32 hex digits
-        # An event's empty details: binary COPY encodes a dict into jsonb; SQLite takes text.
-        self.no_details = {} if connection.vendor == "postgresql" else "{}"
+    Python sends only what varies per answer, as fixed-width binary COPY rows made by numpy
+    into a temporary table, and the catalog of distinct replies (a few hundred rows); two
+    ``INSERT ... SELECT`` then write the answer rows (joined to the catalog) and their chosen
+    choices (``unnest`` of the catalog's). Formatting 17 million answer rows and 20 million
+    choice rows one by one in Python took most of a large load."""
+    quote = connection.ops.quote_name
+    stage = ", ".join(f"{name} {STAGE_TYPES[kind]}" for name, kind in STAGE_COLUMNS.items())
+    cursor.execute(f"CREATE TEMPORARY TABLE demo_answer_stage ({stage})")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE demo_reply (id integer, text_response text, "
+        "numeric_response numeric(18, 6), result varchar(12), marks_awarded numeric(7, 2), "
+        "evaluated_marks numeric(7, 2), evaluated_by_id bigint, evaluator_comment text, "
+        "choices bigint[])"
+    )
+    catalog = generator.catalog
+    with cursor.cursor.copy(
+        f"COPY demo_reply ({', '.join(CATALOG_COLUMNS)}, choices) FROM STDIN"
+    ) as copy:
+        for row, chosen in zip(catalog.rows, catalog.choices, strict=True):
+            copy.write_row((*row, list(chosen)))
+    with cursor.cursor.copy("COPY demo_answer_stage FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(_binary_rows(batch.answers, batch.answer_count))
+    start = generator.start
+    answers = quote(UserAnswer._meta.db_table)
+    cursor.execute(
+        f"INSERT INTO {answers} ({', '.join(map(quote, ANSWER_COLUMNS))}) "
+        "SELECT s.id, s.attempt_id, s.exam_question_id, r.text_response, r.numeric_response, "
+        "r.result, r.marks_awarded, s.seconds, s.flagged, "
+        "CASE s.guessed WHEN 2 THEN NULL ELSE s.guessed = 1 END, r.evaluated_marks, "
+        "r.evaluated_by_id, "
+        "CASE WHEN s.evaluated >= 0 THEN %(start)s + make_interval(secs => s.evaluated) END, "
+        "r.evaluator_comment, %(start)s + make_interval(secs => s.created), "
+        "%(start)s + make_interval(secs => CASE WHEN s.evaluated >= 0 THEN s.evaluated "
+        "ELSE s.created END) "
+        "FROM demo_answer_stage s JOIN demo_reply r ON r.id = s.reply ORDER BY s.id",
+        {"start": start},
+    )
+    through = UserAnswer.selected_choices.through
+    cursor.execute(
+        f"INSERT INTO {quote(through._meta.db_table)} ({', '.join(map(quote, CHOICE_COLUMNS))}) "
+        "SELECT s.id, c.choice FROM demo_answer_stage s JOIN demo_reply r ON r.id = s.reply "
+        "CROSS JOIN LATERAL unnest(r.choices) WITH ORDINALITY AS c (choice, n) "
+        "ORDER BY s.id, c.n"
+    )
+    cursor.execute("DROP TABLE demo_answer_stage, demo_reply")
 
-    def batch(self, first_attempt: int, first_answer: int, size: int) -> _Batch:
-        batch = _Batch(first_attempt, first_answer)
-        attempt_id, answer_id = first_attempt, first_answer
-        for _ in range(size):
-            picked = self.picker.next()
-            if picked is None:
-                break
-            answer_id = self._attempt(picked, attempt_id, answer_id, batch)
-            attempt_id += 1
-        return batch
 
-    def _time(self, offset: int):
-        when = self.start + timedelta(seconds=offset)
-        return when if self.aware else str(when)
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
+COPY_TRAILER = b"\xff\xff"
 
-    def _ability(self, user_id: int) -> float:
-        ability = self.abilities.get(user_id)
-        if ability is None:
-            ability = self.abilities[user_id] = learner_ability(self.seed, self.usernames[user_id])
-        return ability
 
-    def _mark(self, q: QuestionSim, reply: Reply, awarded: Decimal | None):
-        key = (q.pk, reply, awarded)
-        marked = self.marks.get(key)
-        if marked is None:
-            chosen, text, number = reply
-            score = score_answer(
-                q.rule,
-                Response(chosen=frozenset(chosen), text=text, number=number, awarded=awarded),
-            )
-            marked = self.marks[key] = (score, str(score.outcome), score.marks)
-        return marked
-
-    def _attempt(self, picked, attempt_id: int, answer_id: int, batch: _Batch) -> int:
-        exam, user_id, attempt_number, start = picked
-        rng, at = self.rng, self._time
-        ability = self._ability(user_id)
-        evaluate = exam.has_essays and rng.random() < EVALUATED_SHARE
-        sat = sitting(rng, exam, ability)
-        end = start + sum(s for _, _, s, _, _ in sat)
-        evaluated_when = at(end + rng.randint(2 * HOUR, 5 * DAY))
-        evaluator = exam.evaluator.pk if exam.evaluator else None
-        answers, choices, marked, now = batch.answers, batch.choices, [], start
-        for q, reply, seconds, flagged, guessed in sat:
-            now += seconds
-            when = at(now)
-            award = evaluator_id = evaluated_at = None
-            comment = ""
-            if evaluate and q.is_essay and reply is not BLANK:
-                award = essay_award(rng, q, ability, reply)
-                evaluator_id, evaluated_at = evaluator, evaluated_when
-                comment = essay_comment(award, q.rule.marks)
-            score, outcome, marks = self._mark(q, reply, award)
-            marked.append((q.rule, score))
-            chosen, text, number = reply
-            answers.append(
-                (
-                    answer_id,
-                    attempt_id,
-                    q.pk,
-                    text,
-                    number,
-                    outcome,
-                    marks,
-                    seconds,
-                    flagged,
-                    guessed,
-                    award,
-                    evaluator_id,
-                    evaluated_at,
-                    comment,
-                    when,  # created_at
-                    evaluated_at or when,  # updated_at
-                )
-            )
-            choices.extend((answer_id, choice) for choice in chosen)
-            answer_id += 1
-        total = summarise(marked, exam.exam.pass_percentage)
-        state = int(Attempt.State.PENDING_EVALUATION if total.pending else Attempt.State.COMPLETED)
-        key = uuid.UUID(int=rng.getrandbits(128), version=4)
-        duration = exam.exam.duration
-        started = at(start)
-        batch.attempts.append(
-            (
-                attempt_id,
-                key if self.native_uuid else key.hex,
-                user_id,
-                exam.exam.pk,
-                attempt_number,
-                state,
-                started,  # started_at
-                started,  # last_started_at
-                at(end),  # completed_at
-                at(end),  # last_answer_at
-                at(start + int(duration.total_seconds())) if duration else None,
-                self.next_marker,
-                total.total,
-                total.correct,
-                total.incorrect,
-                total.partial,
-                total.unanswered,
-                total.pending,
-                total.score,
-                total.max_score,
-                total.percentage,
-                None if total.pending else total.passed,
-                total.percentage,  # original_percentage: as first finished
-                False,  # counts_for_rank: set per exam by refresh_rank_population afterwards
-            )
-        )
-        # The outbox row of the import: from nothing to the stored result, by no one.
-        batch.events.append((attempt_id, AttemptEvent.Kind.IMPORTED.value, None, state, None,
-                             total.score, at(end), None, self.no_details))  # fmt: skip
-        self.next_marker += 1
-        self.picker.finished(exam.exam.pk, user_id, attempt_number, end)
-        return answer_id
+def _binary_rows(columns: dict[str, np.ndarray], count: int) -> bytes:
+    """The rows of ``columns`` (STAGE_COLUMNS) in PostgreSQL's binary COPY format, built
+    column-wise: per row the field count, then per field its length and big-endian value."""
+    fields = [("n", ">i2")]
+    for name, kind in STAGE_COLUMNS.items():
+        fields += [(f"{name}_length", ">i4"), (name, kind)]
+    rows = np.empty(count, dtype=np.dtype(fields))
+    rows["n"] = len(STAGE_COLUMNS)
+    for name, kind in STAGE_COLUMNS.items():
+        rows[f"{name}_length"] = np.dtype(kind).itemsize
+        rows[name] = columns[name]
+    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
 
 
 def delete_exam_attempts(exams: Iterable[Exam]) -> int:

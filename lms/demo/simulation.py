@@ -3,7 +3,8 @@ demo's attempts, the exams as the simulation sees them, and the model of a learn
 
 One model of a learner answering a question (:func:`draw_answer`) feeds two writers:
 :mod:`lms.demo.play` plays attempts through ``attempts.services``, :mod:`lms.demo.bulk` writes
-finished attempts straight into the tables.
+finished attempts straight into the tables (with the same model vectorised by numpy,
+``bulk._ExamDraws``: a change to the model here goes there too).
 
 The learner model: each learner has an ability in 0..1 (a Beta(4, 3) draw keyed by seed and
 username, see :func:`learner_ability`). The chance of a right answer is a logistic curve of

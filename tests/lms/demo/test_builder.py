@@ -307,3 +307,49 @@ def test_departments_and_the_department_administrator():
     assert in_branch
     assert set(Attempt.objects.reviewable_by(boss).values_list("user_id", flat=True)) <= in_branch
     assert access.is_reviewer(boss)
+
+
+def test_many_new_rows_are_copied_as_bulk_create_would_insert_them(monkeypatch):
+    """From ``COPY_FROM`` new rows PostgreSQL gets them by COPY (SQLite: bulk_create
+    always): the same rows, defaults included, whichever way they went in."""
+    from lms.demo import builder
+    from lms.models import Department
+
+    def learner_rows():
+        users = User.objects.filter(username__startswith="learner0").order_by("username")
+        return (
+            list(
+                users.values_list(
+                    "username",
+                    "first_name",
+                    "email",
+                    "phone",
+                    "is_active",
+                    "is_staff",
+                    "token_version",
+                    "time_zone",
+                    "date_joined",
+                )
+            ),  # fmt: skip
+            sorted(
+                Enrollment.objects.filter(user__in=users).values_list(
+                    "user__username", "course__slug", "status", "enrolled_at", "expires_at"
+                )
+            ),
+            sorted(
+                Department.members.through.objects.filter(user__in=users).values_list(
+                    "user__username", "department__name"
+                )
+            ),
+        )
+
+    with rolled_back():
+        seed_content()
+        by_insert = learner_rows()
+    monkeypatch.setattr(builder, "COPY_FROM", 1)
+
+    seed_content()
+
+    assert learner_rows() == by_insert
+    assert len(by_insert[0]) == 20
+    assert User.objects.get(username="learner007").check_password("learner")

@@ -11,7 +11,7 @@ from django.db.models import Count, F
 
 from assessments.models import Exam, ExamQuestion
 from attempts.models import Attempt, AttemptEvent, UserAnswer
-from attempts.services import RESULT_FIELDS, score_attempts
+from attempts.services import RESULT_FIELDS, refresh_rank_population, score_attempts
 from lms.demo import bulk
 from tests.attempts.tally_checks import assert_sums_match
 from tests.lms.demo.seeding import (
@@ -92,6 +92,40 @@ class TestBulkAttempts:
             # Nothing changed, so nothing is announced.
             assert not AttemptEvent.objects.filter(attempt_id__in=ids, kind="rescored").exists()
 
+    def test_the_rank_flags_are_those_the_rank_service_sets(self, demo):
+        # The bulk load sets counts_for_rank with its own UPDATE (only the rows that
+        # change); the service's statement, run again over each whole exam, changes none.
+        flags = dict(Attempt.objects.values_list("pk", "counts_for_rank"))
+        assert any(flags.values())
+        assert not all(flags.values())
+
+        for exam in Exam.objects.order_by("pk"):
+            refresh_rank_population(exam=exam)
+
+        assert dict(Attempt.objects.values_list("pk", "counts_for_rank")) == flags
+
+    def test_the_rank_flags_follow_each_exams_policy(self, demo):
+        # Computed independently: per learner and exam, the completed attempt that is first
+        # (first policy), last (last), or best-scored and then earliest (best).
+        rows = Attempt.objects.filter(state=Attempt.State.COMPLETED).values_list(
+            "pk", "exam__rank_policy", "user_id", "exam_id", "attempt_number", "score"
+        )
+        keys = {
+            Exam.RankPolicy.FIRST: lambda number, score: (number,),
+            Exam.RankPolicy.LAST: lambda number, score: (-number,),
+            Exam.RankPolicy.BEST: lambda number, score: (-score, number),
+        }
+        best: dict[tuple[int, int], tuple] = {}
+        for pk, policy, user_id, exam_id, number, score in rows:
+            key = (keys[policy](number, score), pk)
+            if (user_id, exam_id) not in best or key < best[user_id, exam_id]:
+                best[user_id, exam_id] = key
+        expected = {pk for _, pk in best.values()}
+
+        assert set(Attempt.objects.filter(counts_for_rank=True).values_list("pk", flat=True)) == (
+            expected
+        )
+
     def test_each_bulk_attempt_has_one_imported_event_with_its_result(self, demo):
         events = AttemptEvent.objects.filter(attempt__in=bulk_attempts())
         assert events.count() == bulk_attempts().count() == 200
@@ -111,6 +145,18 @@ class TestBulkAttempts:
         assert pending.exists()
         assert not pending.filter(passed__isnull=False).exists()
         assert not pending.filter(pending_count=0).exists()
+
+    def test_the_answers_and_choices_reported_are_those_stored(self, demo):
+        line = next(line for line in demo.splitlines() if "Bulk attempts: 200 written" in line)
+        answers = UserAnswer.objects.filter(attempt__in=bulk_attempts())
+        picks = Through.objects.filter(useranswer__attempt__in=bulk_attempts())
+        assert f"{answers.count()} answers, {picks.count()} selected choices" in line
+
+    def test_each_phase_prints_its_duration(self, demo):
+        for phase in ("plan", "users", "learners", "departments", "demo attempts"):
+            assert f"Phase {phase}: " in demo
+        assert "Bulk attempts: rows generated and copied: " in demo
+        assert "Bulk attempts: rank population and stored sums: " in demo
 
     def test_running_twice_adds_nothing(self, demo):
         before = row_counts()
@@ -139,6 +185,14 @@ class TestBulkAttempts:
         assert bulk_attempts().count() == 230
         assert row_counts()["attempts"] == before["attempts"] + 30
         assert constraints() == schema
+        # The sums and rank flags were written in the load's transaction, before the indexes.
+        assert_sums_match(*Exam.objects.all())
+        for exam in Exam.objects.all():
+            flags = dict(Attempt.objects.filter(exam=exam).values_list("pk", "counts_for_rank"))
+            refresh_rank_population(exam=exam)
+            assert dict(Attempt.objects.filter(exam=exam).values_list("pk", "counts_for_rank")) == (
+                flags
+            )
         foreign_keys = [
             name
             for table in schema.values()
