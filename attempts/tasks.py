@@ -8,7 +8,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from assessments.models import Exam
-from attempts.export_jobs import export_job_run, export_jobs_purge
+from attempts.export_jobs import export_job_run, export_jobs_fail_stalled, export_jobs_purge
 from attempts.models import Attempt
 from attempts.services import exam_ranks_refresh, regrade_run
 
@@ -63,5 +63,7 @@ def export_attempts(job_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def purge_exports() -> None:
-    """Delete export jobs and files past ``EXPORT_RETENTION_DAYS`` (run by beat)."""
+    """Fail stalled export jobs, then delete jobs and files past ``EXPORT_RETENTION_DAYS``
+    (run by beat)."""
+    export_jobs_fail_stalled()
     export_jobs_purge(days=settings.EXPORT_RETENTION_DAYS)
