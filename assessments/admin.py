@@ -26,7 +26,8 @@ from assessments.services import (
     exams_placing,
 )
 from attempts.models import Attempt
-from attempts.services import exam_ranks_refresh, exam_rescore
+from attempts.services import exam_rescore
+from attempts.tasks import ranks_refresh_start
 from lms import access
 from lms.models import Subject
 
@@ -136,7 +137,7 @@ class ExamAdmin(admin.ModelAdmin):
     search_fields = ("title", "external_id")
     autocomplete_fields = ("course",)
     readonly_fields = ("uuid", "created_at", "marking_changed_at")
-    actions = ("rescore",)
+    actions = ("rescore", "choose_ranked_attempts")
     change_form_template = "admin/assessments/exam/change_form.html"
 
     def get_queryset(self, request):
@@ -151,12 +152,7 @@ class ExamAdmin(admin.ModelAdmin):
             exams_marking_changing(exam_ids=[form.instance.pk])
         super().save_related(request, form, formsets, change)
         if change and "rank_policy" in form.changed_data:
-            ranked = exam_ranks_refresh(exam=form.instance)
-            self.message_user(
-                request,
-                f"Ranks follow the new policy: {ranked} ranked attempt(s).",
-                messages.INFO,
-            )
+            self.refresh_ranks(request, [form.instance])
         placements = [f for f in formsets if f.model is ExamQuestion]
         if change and (
             EXAM_MARKING_FIELDS & set(form.changed_data)
@@ -194,6 +190,36 @@ class ExamAdmin(admin.ModelAdmin):
     def rescore(self, request, queryset):
         done = sum(exam_rescore(exam=exam, actor=request.user) for exam in queryset)
         self.message_user(request, f"Rescored {done} finished attempt(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Choose the ranked attempts again by each exam's rank policy",
+        permissions=["change"],
+    )
+    def choose_ranked_attempts(self, request, queryset):
+        self.refresh_ranks(request, queryset)
+
+    def refresh_ranks(self, request, exams) -> None:
+        """Ranks follow each exam's rank policy again: at once for a small exam, else by a
+        task (``attempts.tasks.ranks_refresh_start``), which the message says."""
+
+        def refused(reason: str) -> None:
+            self.message_user(request, f"Ranks were not refreshed. {reason}", messages.ERROR)
+
+        for exam in exams:
+            ranked = ranks_refresh_start(exam, refused=refused)
+            if ranked is None:
+                self.message_user(
+                    request,
+                    f"Ranks of “{exam}” are being chosen again in the background; until "
+                    "then they follow the previous policy.",
+                    messages.INFO,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Ranks of “{exam}” follow its policy: {ranked} ranked attempt(s).",
+                    messages.INFO,
+                )
 
 
 @admin.register(Section)
