@@ -193,6 +193,73 @@ class TestMarkingChangesFlagTheExam:
         assert kit.exam.marking_changed_at is None
         assert "rescore-banner" not in response.content.decode()
 
+    def test_a_large_exam_is_rescored_as_a_regrade_by_a_task(self, admin_client, kit, settings):
+        """Above ``REGRADE_INLINE_LIMIT`` finished attempts the button commits a regrade and
+        sends its task (inline without a broker); the message links to its page."""
+        from attempts.models import Regrade
+        from attempts.tasks import RESCORE_REASON
+
+        settings.REGRADE_INLINE_LIMIT = 0
+        attempt = finished(kit)  # 4 of 24
+        eq = kit.eq["single"]
+        admin_client.post(url(ExamQuestion, "change", eq.pk), exam_question_form(eq, marks="10"))
+
+        response = admin_client.post(
+            reverse("admin:assessments_exam_rescore", args=[kit.exam.pk]), follow=True
+        )
+
+        regrade = Regrade.objects.get()
+        assert (regrade.reason, regrade.status, regrade.changed) == (RESCORE_REASON, "done", 1)
+        page = reverse("regrade-detail", args=[regrade.pk])
+        assert (
+            f"“{kit.exam}” is being rescored in the background, as a regrade: follow it on "
+            f'<a href="{page}">its page</a>.'
+        ) in response.text
+        attempt.refresh_from_db()
+        assert (attempt.score, attempt.max_score) == (D("10"), D("30"))
+        assert AttemptEvent.objects.filter(attempt=attempt).last().kind == "regraded"
+
+    def test_a_refused_task_fails_the_regrade_and_says_so(
+        self, admin_client, kit, settings, monkeypatch
+    ):
+        from kombu.exceptions import OperationalError
+
+        from attempts import tasks
+        from attempts.models import Regrade
+
+        def down(*args):
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(tasks.regrade_exam, "delay", down)
+        settings.REGRADE_INLINE_LIMIT = 0
+        attempt = finished(kit)
+
+        response = admin_client.post(
+            url(Exam, "changelist"),
+            {"action": "rescore", "_selected_action": [kit.exam.pk]},
+            follow=True,
+        )
+
+        assert "was not rescored: the task queue did not answer" in response.text
+        assert Regrade.objects.get().status == "failed"
+        assert AttemptEvent.objects.filter(attempt=attempt).last().kind == "submitted"
+
+    def test_a_regrade_under_way_refuses_another(self, admin_client, kit, settings):
+        from attempts.models import Regrade
+
+        settings.REGRADE_INLINE_LIMIT = 0
+        finished(kit)
+        Regrade.objects.create(
+            exam=kit.exam, reason="earlier", actor=kit.instructor, status="running", snapshot={}
+        )
+
+        response = admin_client.post(
+            reverse("admin:assessments_exam_rescore", args=[kit.exam.pk]), follow=True
+        )
+
+        assert "A regrade of this exam is already under way" in response.text
+        assert Regrade.objects.count() == 1
+
     def test_the_rescore_url_takes_only_a_post(self, admin_client, kit):
         path = reverse("admin:assessments_exam_rescore", args=[kit.exam.pk])
         assert admin_client.get(path).status_code == 403
