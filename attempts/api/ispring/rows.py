@@ -4,7 +4,10 @@ learner has started, loaded a page at a time in a fixed number of queries:
 
 1. the page: enrolments joined to their course's published exams, each row annotated with
    its representative attempt (``labels``) and its completion status, in keyset order
-   (enrolment id, exam id), one row past the page to know whether more follow;
+   (enrolment id, exam id), one row past the page to know whether more follow. The
+   enrolments are read in primary-key order from the position on and each row's two
+   subqueries (the attempt's id, its status) read the same single entry of the
+   ``attempt_representative`` index, so a page costs the same wherever it starts;
 2. the representative attempts of the page (skipped when none);
 3. the page's views: started and resumed events of the page's learners at its exams.
 """
@@ -52,9 +55,9 @@ def _attempts_at_row():
     )
 
 
-# The completion status of an attempt (``labels``), computed inside the one subquery that
-# finds the representative attempt: each row probes the index once for it, whatever the
-# number of statuses.
+# The completion status of an attempt (``labels``), computed inside the subquery that finds
+# the representative attempt: one probe of the index a row (an outer CASE over the
+# attempt's state and passed, each its own subquery, repeated them up to eight times).
 ATTEMPT_STATUS = Case(
     When(state=Attempt.State.RUNNING, then=Value(labels.IN_PROGRESS)),
     When(state=Attempt.State.PENDING_EVALUATION, then=Value(labels.PENDING)),
@@ -156,9 +159,9 @@ def load_page(rows, size: int) -> tuple[list[dict], bool]:
     page = page[:size]
     attempt_ids = [row["attempt_pk"] for row in page if row["attempt_pk"] is not None]
     attempts = (
-        Attempt.objects.filter(pk__in=attempt_ids).only(
-            "started_at", "completed_at", "last_answer_at", "total_questions", "unanswered_count"
-        )
+        Attempt.objects.filter(pk__in=attempt_ids)
+        .only("started_at", "completed_at", "last_answer_at", "total_questions", "unanswered_count")
+        .order_by()  # read into a dict: the model's order would only add a sort
         if attempt_ids
         else []
     )
