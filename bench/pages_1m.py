@@ -2,8 +2,8 @@
 
 Surfaces: the exam summary of the four largest exams, the courses page, the statistics page and
 API of the exam nearest 100k attempts (cold: the cache is cleared before every run), an attempt's
-page and its Testpress detail and answers, a learner's "my attempts", and the first and next
-page of iSpring's module results (1000 rows) with a walk of every page (``--walk``).
+page and its Testpress detail and answers, a learner's "my attempts", and the first, next
+and last page of iSpring's module results (1000 rows) with a walk of every page (``--walk``).
 
 Run alone: ``DEBUG=1 DATABASE_URL=... .venv/bin/python bench/pages_1m.py``.
 """
@@ -30,6 +30,7 @@ from rest_framework.settings import api_settings  # noqa: E402
 
 from assessments.models import Exam  # noqa: E402
 from attempts.api.ispring import filters, pagination, tokens  # noqa: E402
+from attempts.api.ispring import rows as ispring_rows  # noqa: E402
 from attempts.api.submissions import public_ids  # noqa: E402
 from attempts.api.tokens import VersionedSlidingToken  # noqa: E402
 from attempts.models import Attempt  # noqa: E402
@@ -162,7 +163,8 @@ def _ispring(admin, *, walk: bool) -> list[dict]:
             )
         ]
         if following:  # a second page exists
-            position = pagination.decode(following, fingerprint=filters.Query().fingerprint())
+            anywhere = filters.Query().fingerprint()  # the filters of a request without any
+            position = pagination.decode(following, fingerprint=anywhere)
             rows.append(
                 measure(
                     "iSpring results, next 1000",
@@ -171,11 +173,32 @@ def _ispring(admin, *, walk: bool) -> list[dict]:
                     **goals,
                 )
             )
+            last = _last_page_token(admin)
+            rows.append(
+                measure(
+                    "iSpring results, last 1000",
+                    _ok(client, ISPRING, {"pageSize": 1000, "pageToken": last}),
+                    minimal_sql=[
+                        ISPRING_SQL.format(
+                            after=ispring_after(*pagination.decode(last, fingerprint=anywhere))
+                        )
+                    ],
+                    **goals,
+                )
+            )
         if walk:
             rows.append(_walk(client))
         return rows
     finally:
         api_client.delete()
+
+
+def _last_page_token(admin) -> str:
+    """The token a walk holds before its last 1000 rows (found once, not timed)."""
+    rows = ispring_rows.rows_for(admin, filters.Query()).order_by("-pk", "-module_pk")
+    pk, module_pk = rows.values_list("pk", "module_pk")[1000]
+    fingerprint = filters.Query().fingerprint()
+    return pagination.encode({"pk": pk, "module_pk": module_pk}, fingerprint=fingerprint)
 
 
 def _walk(client: Client) -> dict:
