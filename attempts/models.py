@@ -205,6 +205,12 @@ class Attempt(models.Model):
             models.Index(
                 fields=["exam", "score"], condition=Q(counts_for_rank=True), name="attempt_rank"
             ),
+            # The attempt that represents a learner at an exam (the ranked one, else the
+            # latest; iSpring's module results): one entry read backwards per (user, exam).
+            models.Index(
+                fields=["user", "exam", "counts_for_rank", "attempt_number"],
+                name="attempt_representative",
+            ),
         ]
 
     def __str__(self):
@@ -413,6 +419,13 @@ class AttemptEvent(models.Model):
         indexes = [
             # An attempt's history, in order.
             models.Index(fields=["attempt", "id"], name="attemptevent_attempt"),
+            # The times learners entered their attempts (iSpring's viewsCount): the few
+            # started and resumed events among an attempt's many.
+            models.Index(
+                fields=["attempt"],
+                condition=Q(kind__in=["started", "resumed"]),
+                name="attemptevent_entered",
+            ),
         ]
 
     def __str__(self):

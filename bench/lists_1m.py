@@ -110,18 +110,35 @@ SELECT page.*, ua.result, ua.marks_awarded, eq.question_id
 FROM page LEFT JOIN attempts_useranswer ua ON ua.attempt_id = page.id
 LEFT JOIN assessments_examquestion eq ON eq.id = ua.exam_question_id
 """
-# iSpring's page: 1,000 (enrolment, published exam) rows with each one's representative attempt.
+# iSpring's page: 1,000 (enrolment, published exam) rows, each with what its row shows of its
+# representative attempt (the ranked one, else the latest: one LATERAL probe) and its views
+# (started and resumed events of the learner's attempts at the exam); ``after`` continues
+# from a page token's position.
 ISPRING_SQL = """
-SELECT en.id, ex.id, u.uuid, c.uuid, ex.uuid, ex.title, r.*
+SELECT en.id, ex.id, ex.uuid, ex.title, en.user_id, u.uuid, c.uuid, en.status, en.enrolled_at,
+       en.due_at, en.expires_at, r.id, r.state, r.passed, r.started_at, r.completed_at,
+       r.last_answer_at, r.total_questions, r.unanswered_count,
+       (SELECT count(*) FROM attempts_attempt v
+        JOIN attempts_attemptevent ev ON ev.attempt_id = v.id
+        WHERE v.user_id = en.user_id AND v.exam_id = ex.id
+          AND ev.kind IN ('started', 'resumed')) AS views
 FROM lms_enrollment en JOIN lms_user u ON u.id = en.user_id AND u.is_active
 JOIN lms_course c ON c.id = en.course_id
 JOIN assessments_exam ex ON ex.course_id = en.course_id AND ex.status = 'published'
 LEFT JOIN LATERAL (
-  SELECT a.id, a.state, a.passed, a.completed_at FROM attempts_attempt a
+  SELECT a.* FROM attempts_attempt a
   WHERE a.user_id = en.user_id AND a.exam_id = ex.id
   ORDER BY a.counts_for_rank DESC, a.attempt_number DESC LIMIT 1) r ON true
+{after}
 ORDER BY en.id, ex.id LIMIT 1001
 """
+
+
+def ispring_after(enrollment: int, module: int) -> str:
+    """``ISPRING_SQL``'s ``after`` for a page token at (enrolment id, exam id)."""
+    return f"WHERE en.id >= {enrollment} AND (en.id > {enrollment} OR ex.id > {module})"
+
+
 ASSESSMENT_SQL = """
 SELECT e.*, c.uuid, (SELECT count(*) FROM assessments_examquestion eq WHERE eq.exam_id = e.id)
 FROM assessments_exam e JOIN lms_course c ON c.id = e.course_id
@@ -301,7 +318,13 @@ def cases(alias, deep):
             "thoughtindustries first page",
         ),
         ("submissions assessments", "/api/v1/assessments", "jwt_bearer", ASSESSMENT_SQL, None),
-        ("ispring first page", "/learners/modules/results", "ispring", ISPRING_SQL, None),
+        (
+            "ispring first page",
+            "/learners/modules/results",
+            "ispring",
+            ISPRING_SQL.format(after=""),
+            None,
+        ),
     ]
     return out
 

@@ -4,7 +4,10 @@ learner has started, loaded a page at a time in a fixed number of queries:
 
 1. the page: enrolments joined to their course's published exams, each row annotated with
    its representative attempt (``labels``) and its completion status, in keyset order
-   (enrolment id, exam id), one row past the page to know whether more follow;
+   (enrolment id, exam id), one row past the page to know whether more follow. The
+   enrolments are read in primary-key order from the position on and each row's two
+   subqueries (the attempt's id, its status) read the same single entry of the
+   ``attempt_representative`` index, so a page costs the same wherever it starts;
 2. the representative attempts of the page (skipped when none);
 3. the page's views: started and resumed events of the page's learners at its exams.
 """
@@ -24,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from assessments.models import Exam
 from attempts.api.ispring import filters, labels
@@ -41,17 +45,33 @@ def course_item_id(exam_uuid: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(COURSE_ITEM_NAMESPACE, str(exam_uuid))
 
 
-def _representative():
+def _attempts_at_row():
     """The attempts of the row's learner at the row's exam, the representative first: the
-    completed one the rank policy chose, else the latest."""
+    completed one the rank policy chose, else the latest. A scalar subquery on it reads one
+    entry of the ``attempt_representative`` index, (user, exam, counts_for_rank,
+    attempt_number) read backwards."""
     return Attempt.objects.filter(user=OuterRef("user_id"), exam=OuterRef("module_pk")).order_by(
         "-counts_for_rank", "-attempt_number"
     )
 
 
+# The completion status of an attempt (``labels``), computed inside the subquery that finds
+# the representative attempt: one probe of the index a row (an outer CASE over the
+# attempt's state and passed, each its own subquery, repeated them up to eight times).
+ATTEMPT_STATUS = Case(
+    When(state=Attempt.State.RUNNING, then=Value(labels.IN_PROGRESS)),
+    When(state=Attempt.State.PENDING_EVALUATION, then=Value(labels.PENDING)),
+    When(state=Attempt.State.COMPLETED, passed=True, then=Value(labels.PASSED)),
+    When(state=Attempt.State.COMPLETED, passed=False, then=Value(labels.FAILED)),
+    When(state=Attempt.State.COMPLETED, then=Value(labels.COMPLETE)),
+    default=Value(labels.NOT_STARTED),
+    output_field=CharField(),
+)
+
+
 def rows_for(user, query: filters.Query):
     """The rows ``user`` may read that match ``query``, in keyset order (a queryset)."""
-    attempts = _representative()
+    attempts = _attempts_at_row()
     rows = (
         Enrollment.objects.filter(access.enrollments_reviewable_by(user))
         .annotate(
@@ -62,28 +82,11 @@ def rows_for(user, query: filters.Query):
             user_uuid=F("user__uuid"),
             course_uuid=F("course__uuid"),
             attempt_pk=Subquery(attempts.values("pk")[:1]),
-            attempt_state=Subquery(attempts.values("state")[:1]),
-            attempt_passed=Subquery(attempts.values("passed")[:1]),
-            attempt_completed_at=Subquery(attempts.values("completed_at")[:1]),
-        )
-        .annotate(
-            completion_status=Case(
-                When(attempt_state=Attempt.State.RUNNING, then=Value(labels.IN_PROGRESS)),
-                When(attempt_state=Attempt.State.PENDING_EVALUATION, then=Value(labels.PENDING)),
-                When(
-                    attempt_state=Attempt.State.COMPLETED,
-                    attempt_passed=True,
-                    then=Value(labels.PASSED),
-                ),
-                When(
-                    attempt_state=Attempt.State.COMPLETED,
-                    attempt_passed=False,
-                    then=Value(labels.FAILED),
-                ),
-                When(attempt_state=Attempt.State.COMPLETED, then=Value(labels.COMPLETE)),
-                default=Value(labels.NOT_STARTED),
+            completion_status=Coalesce(
+                Subquery(attempts.annotate(label=ATTEMPT_STATUS).values("label")[:1]),
+                Value(labels.NOT_STARTED),
                 output_field=CharField(),
-            )
+            ),
         )
         .filter(module_status=Exam.Status.PUBLISHED, user__is_active__in=query.user_active)
     )
@@ -110,7 +113,9 @@ def rows_for(user, query: filters.Query):
     if "due" in query.ranges:
         rows = rows.filter(**filters.in_range(query.ranges["due"], "due_at"))
     if "completion" in query.ranges:
-        rows = rows.filter(
+        rows = rows.alias(
+            attempt_completed_at=Subquery(attempts.values("completed_at")[:1])
+        ).filter(
             completion_status__in=labels.COMPLETED,
             **filters.in_range(query.ranges["completion"], "attempt_completed_at"),
         )
@@ -123,7 +128,11 @@ def after(rows, position: tuple[int, int] | None):
     if position is None:
         return rows
     enrollment, module = position
-    return rows.filter(Q(pk__gt=enrollment) | Q(pk=enrollment, module_pk__gt=module))
+    # ``pk >= enrollment`` repeats what the disjunction implies, so that the database starts
+    # its index scan of enrolments at the position instead of filtering every row before it.
+    return rows.filter(
+        Q(pk__gte=enrollment), Q(pk__gt=enrollment) | Q(pk=enrollment, module_pk__gt=module)
+    )
 
 
 COLUMNS = (
@@ -150,9 +159,9 @@ def load_page(rows, size: int) -> tuple[list[dict], bool]:
     page = page[:size]
     attempt_ids = [row["attempt_pk"] for row in page if row["attempt_pk"] is not None]
     attempts = (
-        Attempt.objects.filter(pk__in=attempt_ids).only(
-            "started_at", "completed_at", "last_answer_at", "total_questions", "unanswered_count"
-        )
+        Attempt.objects.filter(pk__in=attempt_ids)
+        .only("started_at", "completed_at", "last_answer_at", "total_questions", "unanswered_count")
+        .order_by()  # read into a dict: the model's order would only add a sort
         if attempt_ids
         else []
     )
