@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     the page's count otherwise found by scanning them all."""
 
     dependencies = [
-        ("attempts", "0015_export_jobs"),
+        ("attempts", "0016_exportjob_progressed_at"),
     ]
 
     operations = [
