@@ -11,7 +11,7 @@ request's own database time, its minimal SQL, the ratio and the goal met or not.
     .venv/bin/python bench/run.py --only pages --walk   # one module; walk iSpring's pages
 
 The database is never written to by the measurements, except for a benchmark API client that
-is deleted at the end.
+is deleted at the end; it is set to ``jit = off``, as the README's Deploy section advises.
 """
 
 import argparse
@@ -45,6 +45,9 @@ def ensure_database(url: str, *, attempts: int, learners: int, env: dict) -> dic
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
         if not server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             server.execute(f'CREATE DATABASE "{name}"')
+        # As the README's Deploy section advises: a costly plan would JIT-compile (about 1 s)
+        # for a statement that runs in tens of milliseconds. New sessions take it.
+        server.execute(f'ALTER DATABASE "{name}" SET jit = off')
     manage("migrate", "--no-input", "-v", "0", env=env)
     with psycopg.connect(url) as database:
         have = database.execute("SELECT count(*) FROM attempts_attempt").fetchone()[0]
