@@ -75,18 +75,19 @@ def _literal(value) -> str:
     return Literal(value).as_string().replace("%", "%%")
 
 
-def _text(expression: str) -> str:
-    """``csv_field`` of a text ``expression`` (escaped against formulas; COPY quotes it),
-    NULL when empty (COPY would write an empty string as "")."""
+def _text(value: str) -> str:
+    """``csv_field`` of the text column ``value`` (escaped against formulas; COPY quotes
+    it), NULL when empty (COPY would write an empty string as ""). The prefix is tested
+    first: the number test runs only for the few values that start like a formula."""
     not_numbers = ", ".join(_literal(word) for word in NOT_NUMBERS)
     number = (
-        f"(lower(x.v) NOT IN ({not_numbers}) AND translate(replace(x.v, '_', ''), "
+        f"lower({value}) NOT IN ({not_numbers}) AND translate(replace({value}, '_', ''), "
         f"{_literal(OTHER_DIGITS)}, {_literal('0' * len(OTHER_DIGITS))}) "
-        f"~* {_literal(DECIMAL_TEXT)})"
+        f"~* {_literal(DECIMAL_TEXT)}"
     )
+    escaped = f"CASE WHEN {number} THEN {value} ELSE '''' || {value} END"
     return (
-        f"(SELECT NULLIF(CASE WHEN x.v ~ {_literal(FORMULA_START)} AND NOT {number} "
-        f"THEN '''' || x.v ELSE x.v END, '') FROM (SELECT {expression}) AS x(v))"
+        f"CASE WHEN {value} ~ {_literal(FORMULA_START)} THEN {escaped} ELSE NULLIF({value}, '') END"
     )
 
 
@@ -163,16 +164,16 @@ def copy_statement(
     columns = [
         "t.pk",
         "t.number",
-        _text(name),
+        _text("n.name"),
         _text("t.username"),
         _text("t.email"),
         state,
         f"CASE WHEN t.state <> {not_started} THEN {_local('started_at', zone_name)} END",
         _local("completed_at", zone_name),
-        # format_hms of Attempt.time_between, in whole seconds (d.seconds below).
-        f"CASE WHEN t.state <> {not_started} THEN (d.seconds / 3600)::text || ':' || "
-        "lpad((d.seconds %% 3600 / 60)::text, 2, '0') || ':' || "
-        "lpad((d.seconds %% 60)::text, 2, '0') END",
+        # format_hms of Attempt.time_between, in whole seconds (n.seconds below).
+        f"CASE WHEN t.state <> {not_started} THEN (n.seconds / 3600)::text || ':' || "
+        "lpad((n.seconds %% 3600 / 60)::text, 2, '0') || ':' || "
+        "lpad((n.seconds %% 60)::text, 2, '0') END",
         "t.correct",
         "t.incorrect",
         "t.partial",
@@ -199,7 +200,7 @@ def copy_statement(
     )
     select = (
         f"SELECT {', '.join(columns)} FROM ({inner_sql}) AS t({', '.join(INNER_COLUMNS)}) "
-        f"CROSS JOIN LATERAL (SELECT {seconds}) AS d(seconds)"
+        f"CROSS JOIN LATERAL (SELECT {name}, {seconds}) AS n(name, seconds)"
     )
     return f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", list(inner_params)
 
