@@ -23,10 +23,15 @@ The files go to a temporary MEDIA_ROOT; the jobs are deleted afterwards (the onl
 
 ``surfaces()`` returns the rows of ``make bench``'s table.
 
-Last measured on a copy of the 1M database (405,802 rows at the largest exam, 98,956 at the
-smallest), under heavy load (load average 7-11 on 2 cores): CSV request 35.3 s, 1.4x its
-minimal SQL (before the CSV text rows and the read-ahead: 50.8 s, 2.5x); CSV job 27.8 s,
-XLSX job 521.7 s (778 rows/s), peak RSS growth 22.3 / 20.6 MiB (23.0 / 20.5 at the smallest).
+The CSV request is measured twice in one run: written by PostgreSQL's COPY (the path on
+PostgreSQL) and by the Python path (``--no-compare`` leaves it out), for the ratio under the
+same load. ``--csv-job-only`` skips the XLSX job (minutes).
+
+Last measured on a copy of the 1M database (408,208 rows at the largest exam, 98,889 at the
+smallest), load average 3.9 to 6.6 on 2 cores: CSV request 3.8 s by COPY, 12.1 s by the
+Python path (minimal SQL 7.1 s, COPY of the raw columns 4.1 s); peak Python memory 0.5 MiB
+by COPY at both sizes (10.2 MiB by Python); CSV job 7.7 s, peak RSS growth 2.7 MiB (3.2 at
+the smallest). Before (load 7-11): XLSX job 521.7 s (778 rows/s).
 """
 
 import argparse

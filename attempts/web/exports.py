@@ -5,7 +5,11 @@ Both formats stream: the CSV as a ``StreamingHttpResponse`` (with a BOM, so Exce
 names), the XLSX written row by row in openpyxl's write-only mode to a temporary file that is
 then sent in blocks. Memory stays flat whatever the number of rows (``bench/export_memory.py``
 measures it). Cells are typed: datetimes and durations are real spreadsheet values in XLSX.
-``attempt_rows`` is the attempt list's own export (more columns than the screen has room for)."""
+``attempt_rows`` is the attempt list's own export (more columns than the screen has room for).
+
+On PostgreSQL the CSV's lines are written by the database (``attempts.web.export_copy``:
+``COPY (SELECT ...) TO STDOUT``, the same bytes, about three times faster at 400k rows);
+SQLite, and XLSX everywhere, read the rows here."""
 
 import csv
 import re
