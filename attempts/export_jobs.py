@@ -124,25 +124,16 @@ def _write(job: ExportJob, jobs, progress_every: int) -> int:
         in_transaction=False,
     )
     written = 0
-    # A CSV written by PostgreSQL's COPY holds the connection until its last line (a few
-    # seconds for 400k rows): its progress is written once, at the end.
-    copied = export.options["encoded"]
-
-    def save(count: int) -> None:
-        # Rows added since the count may take the written past it: the total follows.
-        jobs.update(rows_done=count, rows_total=Greatest(F("rows_total"), count))
 
     def progress(count: int) -> None:
         nonlocal written
         written = count
-        if not copied:
-            save(count)
+        # Rows added since the count may take the written past it: the total follows.
+        jobs.update(rows_done=count, rows_total=Greatest(F("rows_total"), count))
 
     with tempfile.TemporaryFile() as handle:
         rows = reporting(export.rows, every=progress_every, report=progress)
         WRITERS[job.format](rows, handle, **export.options)
-        if copied:
-            save(written)
         handle.seek(0)
         name = f"{export.filename}-{job.pk}.{job.format}"
         # Saved only now, whole: the storage never holds a part of it under this name.

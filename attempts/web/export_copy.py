@@ -20,6 +20,7 @@ module does; it also quotes an empty string (to tell it from NULL), so every tex
 may be empty is made NULL when it is. COPY ends lines with LF: each line (one CopyData
 message per row) gets the csv module's CRLF in its place."""
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from datetime import datetime, tzinfo
@@ -215,6 +216,22 @@ def copy_lines(statement: str, params: list, *, alias: str) -> Iterator[bytes]:
         logged = cursor.debug_sql(statement, params) if connection.queries_logged else nullcontext()
         with logged:
             yield from _lines(cursor.cursor, statement, params)
+
+
+def spooled_lines(statement: str, params: list, *, alias: str) -> Iterator[bytes]:
+    """:func:`copy_lines`, all read first into a temporary file (on disk: memory stays
+    flat), then given one by one: the connection is free while the caller uses them (an
+    export job writes its progress every so many rows). Each line is kept with its length
+    before it, since a quoted field may hold a line break."""
+    with tempfile.TemporaryFile() as spool:
+        write = spool.write
+        for line in copy_lines(statement, params, alias=alias):
+            write(len(line).to_bytes(4, "little"))
+            write(line)
+        spool.seek(0)
+        read = spool.read
+        while size := read(4):
+            yield read(int.from_bytes(size, "little"))
 
 
 def _lines(cursor, statement: str, params: list) -> Iterator[bytes]:

@@ -38,7 +38,7 @@ from assessments.models import Exam, ExamQuestion
 from attempts.durations import format_hms
 from attempts.models import Attempt, UserAnswer
 from attempts.statistics.ranking import RankTable, in_population
-from attempts.web.export_copy import copy_lines, copy_statement
+from attempts.web.export_copy import copy_lines, copy_statement, spooled_lines
 from attempts.web.filters import AttemptListFilter
 from attempts.web.tables import AttemptTable
 from lms.models import User
@@ -468,7 +468,14 @@ def attempt_export(
     columns = attempt_columns(zone)
     copied = as_csv and copies_csv(queryset.db, zone)
     if copied:
-        rows = copied_rows(queryset, now=now, ranks=ranks, zone=zone, questions=placed)
+        rows = copied_rows(
+            queryset,
+            now=now,
+            ranks=ranks,
+            zone=zone,
+            questions=placed,
+            in_transaction=in_transaction,
+        )
     else:
         rows = attempt_rows(
             queryset,
@@ -504,11 +511,14 @@ def copied_rows(
     ranks: RankTable,
     zone: tzinfo,
     questions: list[tuple[int, str]] = (),
+    in_transaction: bool = True,
 ) -> Iterator:
     """The header of :func:`attempt_rows`, then each row as its line of the CSV file,
     encoded, written by PostgreSQL (``export_copy``): the same bytes as
-    ``csv_text_lines(attempt_rows(..., as_csv=True))``. The COPY streams in or out of a
-    transaction alike; it holds the connection until its last line (``copy_lines``)."""
+    ``csv_text_lines(attempt_rows(..., as_csv=True))``. The COPY holds the connection until
+    its last line (``copy_lines``): with ``in_transaction=False`` (an export job, which
+    writes its progress while the rows come) the lines are all read first into a temporary
+    file (``spooled_lines``), then given."""
     yield [column.header for column in attempt_columns(zone)] + [h for _, h in questions]
     state_labels, result_labels = label_tables(now, csv_field)
     statement, params = copy_statement(
@@ -520,7 +530,8 @@ def copied_rows(
         result_labels=result_labels,
         questions=[eq_id for eq_id, _ in questions],
     )
-    yield from copy_lines(statement, params, alias=queryset.db)
+    lines = copy_lines if in_transaction else spooled_lines
+    yield from lines(statement, params, alias=queryset.db)
 
 
 def _same(value):
