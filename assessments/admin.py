@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from assessments.html import html_excerpt
 from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
@@ -25,8 +26,9 @@ from assessments.services import (
     exams_marking_changing,
     exams_placing,
 )
+from attempts.errors import AttemptError
 from attempts.models import Attempt
-from attempts.services import exam_ranks_refresh, exam_rescore
+from attempts.tasks import exam_rescore_start, ranks_refresh_start
 from lms import access
 from lms.models import Subject
 
@@ -136,7 +138,7 @@ class ExamAdmin(admin.ModelAdmin):
     search_fields = ("title", "external_id")
     autocomplete_fields = ("course",)
     readonly_fields = ("uuid", "created_at", "marking_changed_at")
-    actions = ("rescore",)
+    actions = ("rescore", "choose_ranked_attempts")
     change_form_template = "admin/assessments/exam/change_form.html"
 
     def get_queryset(self, request):
@@ -151,12 +153,7 @@ class ExamAdmin(admin.ModelAdmin):
             exams_marking_changing(exam_ids=[form.instance.pk])
         super().save_related(request, form, formsets, change)
         if change and "rank_policy" in form.changed_data:
-            ranked = exam_ranks_refresh(exam=form.instance)
-            self.message_user(
-                request,
-                f"Ranks follow the new policy: {ranked} ranked attempt(s).",
-                messages.INFO,
-            )
+            self.refresh_ranks(request, [form.instance])
         placements = [f for f in formsets if f.model is ExamQuestion]
         if change and (
             EXAM_MARKING_FIELDS & set(form.changed_data)
@@ -184,16 +181,66 @@ class ExamAdmin(admin.ModelAdmin):
         exam = get_object_or_404(self.get_queryset(request), pk=pk)
         if request.method != "POST" or not access.can_review_exam(request.user, exam):
             raise PermissionDenied
-        done = exam_rescore(exam=exam, actor=request.user)
-        self.message_user(
-            request, f"Rescored {done} finished attempt(s) of “{exam}”.", messages.SUCCESS
-        )
+        self.rescore_exams(request, [exam])
         return HttpResponseRedirect(reverse("admin:assessments_exam_change", args=[exam.pk]))
 
     @admin.action(description="Rescore every finished attempt of the selected exams")
     def rescore(self, request, queryset):
-        done = sum(exam_rescore(exam=exam, actor=request.user) for exam in queryset)
-        self.message_user(request, f"Rescored {done} finished attempt(s).", messages.SUCCESS)
+        self.rescore_exams(request, queryset)
+
+    def rescore_exams(self, request, exams) -> None:
+        """Rescore each exam at once, or as a regrade run by a task when it is large
+        (``attempts.tasks.exam_rescore_start``); the messages say which."""
+        for exam in exams:
+            try:
+                started = exam_rescore_start(exam, actor=request.user)
+            except AttemptError as error:
+                self.message_user(request, f"“{exam}”: {error.message}", messages.ERROR)
+                continue
+            if started.regrade is None:
+                text = f"Rescored {started.done} finished attempt(s) of “{exam}”."
+                self.message_user(request, text, messages.SUCCESS)
+                continue
+            link = format_html(
+                '<a href="{}">its page</a>', reverse("regrade-detail", args=[started.regrade.pk])
+            )
+            if started.sent:
+                text = "is being rescored in the background, as a regrade: follow it on {}."
+                level = messages.INFO
+            else:
+                text = "was not rescored: the task queue did not answer (see {})."
+                level = messages.ERROR
+            self.message_user(request, format_html(f"“{{}}” {text}", exam, link), level)
+
+    @admin.action(
+        description="Choose the ranked attempts again by each exam's rank policy",
+        permissions=["change"],
+    )
+    def choose_ranked_attempts(self, request, queryset):
+        self.refresh_ranks(request, queryset)
+
+    def refresh_ranks(self, request, exams) -> None:
+        """Ranks follow each exam's rank policy again: at once for a small exam, else by a
+        task (``attempts.tasks.ranks_refresh_start``), which the message says."""
+
+        def refused(reason: str) -> None:
+            self.message_user(request, f"Ranks were not refreshed. {reason}", messages.ERROR)
+
+        for exam in exams:
+            ranked = ranks_refresh_start(exam, refused=refused)
+            if ranked is None:
+                self.message_user(
+                    request,
+                    f"Ranks of “{exam}” are being chosen again in the background; until "
+                    "then they follow the previous policy.",
+                    messages.INFO,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Ranks of “{exam}” follow its policy: {ranked} ranked attempt(s).",
+                    messages.INFO,
+                )
 
 
 @admin.register(Section)

@@ -8,7 +8,8 @@ embedded demo). ``export_job_run`` writes the very rows the page's direct export
 requester's access when the job runs) to a temporary file, keeps the job's progress every
 ``PROGRESS_EVERY`` rows, and attaches the file only once it is complete: a failure leaves
 the job failed with its error and no file. ``export_jobs_purge`` deletes jobs and files past
-``settings.EXPORT_RETENTION_DAYS``.
+``settings.EXPORT_RETENTION_DAYS``; ``export_jobs_fail_stalled`` fails running jobs whose
+worker died (no progress for ``settings.EXPORT_STALLED_AFTER`` seconds).
 
 An export job is not a change of an attempt: no ``AttemptEvent`` goes with it.
 """
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
@@ -56,6 +58,7 @@ def export_job_request(
         "questions": questions,
         "time_zone": time_zone,
     }
+    export_jobs_fail_stalled()
     with transaction.atomic():
         running = ExportJob.objects.active().filter(**asked).order_by("-id").first()
         if running is not None:
@@ -81,8 +84,9 @@ def export_job_run(*, job_id: int, progress_every: int = PROGRESS_EVERY) -> Expo
         )
         if job is None:
             return None
-        job.state, job.started_at = ExportJob.State.RUNNING, timezone.now()
-        job.save(update_fields=["state", "started_at"])
+        job.state = ExportJob.State.RUNNING
+        job.started_at = job.progressed_at = timezone.now()
+        job.save(update_fields=["state", "started_at", "progressed_at"])
     jobs = ExportJob.objects.filter(pk=job_id)
     try:
         written = _write(job, jobs, progress_every)
@@ -129,7 +133,11 @@ def _write(job: ExportJob, jobs, progress_every: int) -> int:
         nonlocal written
         written = count
         # Rows added since the count may take the written past it: the total follows.
-        jobs.update(rows_done=count, rows_total=Greatest(F("rows_total"), count))
+        jobs.update(
+            rows_done=count,
+            rows_total=Greatest(F("rows_total"), count),
+            progressed_at=timezone.now(),
+        )
 
     with tempfile.TemporaryFile() as handle:
         rows = reporting(export.rows, every=progress_every, report=progress)
@@ -160,6 +168,27 @@ def reporting(rows: Iterable[list], *, every: int, report: Callable[[int], None]
 def _fail(job_id: int, error: str) -> None:
     ExportJob.objects.filter(pk=job_id).update(
         state=ExportJob.State.FAILED, error=error[:2000], finished_at=timezone.now(), file=""
+    )
+
+
+STALLED = (
+    "The worker writing this export stopped before it finished (no progress for {minutes} "
+    "minutes). Ask for the export again."
+)
+
+
+def export_jobs_fail_stalled(*, now: datetime | None = None, job_ids=None) -> int:
+    """Fail the running jobs that made no progress for ``settings.EXPORT_STALLED_AFTER``
+    seconds (of ``job_ids`` when given): their worker died, and a task sent again after it
+    (Celery's late acknowledgement) leaves a running job alone. Failed, they no longer stand
+    for the same export asked again, and their page says to ask again. The number failed."""
+    now = now or timezone.now()
+    stalled = ExportJob.objects.stalled(now)
+    if job_ids is not None:
+        stalled = stalled.filter(pk__in=list(job_ids))
+    minutes = max(1, round(settings.EXPORT_STALLED_AFTER / 60))
+    return stalled.update(
+        state=ExportJob.State.FAILED, error=STALLED.format(minutes=minutes), finished_at=now
     )
 
 

@@ -719,6 +719,12 @@ class ExportJobQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state__in=ExportJob.ACTIVE_STATES)
 
+    def stalled(self, now):
+        """Running jobs with no progress for ``settings.EXPORT_STALLED_AFTER`` seconds: their
+        worker died (progress is written every few seconds while a job runs)."""
+        since = now - timedelta(seconds=settings.EXPORT_STALLED_AFTER)
+        return self.filter(state=ExportJob.State.RUNNING, progressed_at__lt=since)
+
 
 class ExportJob(models.Model):
     """An export of an exam's attempt list written off the request, by the Celery task
@@ -766,6 +772,9 @@ class ExportJob(models.Model):
     # attempts), as a direct export's is the request's.
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When it last wrote progress (set when it starts): a running job whose worker died stops
+    # moving it, and is failed as stalled (``attempts.export_jobs.export_jobs_fail_stalled``).
+    progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Why a failed job failed (the exception's class and message), for its page.
     error = models.TextField(blank=True)

@@ -49,6 +49,7 @@ def setup(questions: int, clients: int) -> tuple[str, dict, list[str]]:
     import django
 
     django.setup()
+    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
     from assessments.models import AnswerChoice, Exam, ExamQuestion, Question, Section
@@ -95,18 +96,23 @@ def setup(questions: int, clients: int) -> tuple[str, dict, list[str]]:
             first = question.choices.order_by("order").first()
             answer["choice_ids"] = [ids.of_pk(ids.CHOICE, first.pk)]
         sheet.append(answer)
-    usernames = []
-    for n in range(clients):
-        user, created = User.objects.get_or_create(username=f"bench-learner-{n}")
-        if created:
-            user.set_password(PASSWORD)
-            user.save()
-        Enrollment.objects.get_or_create(
-            user=user,
-            course=course,
-            defaults={"enrolled_at": timezone.now(), "status": Enrollment.Status.ACTIVE},
-        )
-        usernames.append(user.username)
+    usernames = [f"bench-learner-{n}" for n in range(clients)]
+    hashed = make_password(PASSWORD)  # one hash for all: hundreds of learners in a second
+    User.objects.bulk_create(
+        [User(username=name, password=hashed) for name in usernames], ignore_conflicts=True
+    )
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                user=user,
+                course=course,
+                enrolled_at=timezone.now(),
+                status=Enrollment.Status.ACTIVE,
+            )
+            for user in User.objects.filter(username__in=usernames)
+        ],
+        ignore_conflicts=True,
+    )
     return ids.of_uuid(ids.ASSESSMENT, exam.uuid), {"answers": sheet}, usernames
 
 

@@ -459,6 +459,9 @@ EXPORT_CSV_BACKGROUND_ABOVE = env.int("EXPORT_CSV_BACKGROUND_ABOVE", default=1_0
 # Export jobs and their files are deleted this many days after they were asked for
 # (`manage.py purge_exports`, or the beat task below).
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# A running export job writes progress every few seconds; one silent this long (seconds) lost
+# its worker and is failed (attempts.export_jobs.export_jobs_fail_stalled).
+EXPORT_STALLED_AFTER = env.int("EXPORT_STALLED_AFTER", default=600)
 # Uploaded and generated files: the export jobs' files. No MEDIA_URL is served: a file is
 # sent only by the view that checks who asks (attempts.web.export_jobs).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
@@ -479,7 +482,7 @@ WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=4
 WEBHOOK_RELAY_GAP_GRACE = env.int("WEBHOOK_RELAY_GAP_GRACE", default=60)
 CELERY_BEAT_SCHEDULE = {
     "webhooks-pump": {"task": "attempts.webhooks.tasks.pump", "schedule": 2.0},
-    # Export jobs past EXPORT_RETENTION_DAYS, with their files: hourly is plenty.
+    # Stalled export jobs failed, jobs past EXPORT_RETENTION_DAYS deleted: hourly is plenty.
     "exports-purge": {"task": "attempts.tasks.purge_exports", "schedule": 3600.0},
 }
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views import View
 
+from attempts.export_jobs import export_jobs_fail_stalled
 from attempts.models import ExportJob
 
 CONTENT_TYPES = {
@@ -34,6 +35,8 @@ class ExportJobView(LoginRequiredMixin, View):
     template_name = "attempts/export_job.html"
 
     def get(self, request, pk):
+        # A job whose worker died shows as failed, not as running for ever.
+        export_jobs_fail_stalled(job_ids=[pk])
         job = visible_job(request, pk)
         expires = job.created_at + timedelta(days=settings.EXPORT_RETENTION_DAYS)
         return render(request, self.template_name, {"job": job, "expires": expires})

@@ -10,20 +10,18 @@ course's exam or regrade is a 404, learners 403). The preview
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
-from kombu.exceptions import OperationalError
 
 from assessments.models import Exam
 from attempts.errors import AttemptError
 from attempts.models import Regrade
 from attempts.regrade_preview import regrade_preview
-from attempts.services import exam_regrade, regrade_run, regrade_undo
-from attempts.tasks import regrade_exam
+from attempts.services import exam_regrade, regrade_undo
+from attempts.tasks import regrade_start
 from attempts.web.errors import page_status
 from attempts.web.evaluation import SeeOther
 from attempts.web.forms import PagingForm
@@ -99,7 +97,7 @@ class RegradePreviewView(ReviewerRequiredMixin, View):
                 commit.add_error(field, error.message)
                 status = page_status(error)
             else:
-                if not start(regrade):
+                if not regrade_start(regrade):
                     messages.error(request, "The task queue did not answer: commit again later.")
                 return SeeOther(reverse("regrade-detail", args=[regrade.pk]))
         clear = commit.cleaned_data.get("clear_overrides", False) if commit.is_bound else False
@@ -144,23 +142,6 @@ def query_string(data) -> str:
     if data.get("clear_overrides"):
         parts.append("clear_overrides=on")
     return "&".join(parts)
-
-
-def start(regrade: Regrade) -> bool:
-    """Run a committed regrade: inline when small, else as a Celery task (inline too when no
-    broker is configured: ``CELERY_TASK_ALWAYS_EAGER``). False when the broker refused the
-    task: the regrade is then marked failed, so that it blocks no later regrade."""
-    if regrade.total <= settings.REGRADE_INLINE_LIMIT:
-        regrade_run(regrade_id=regrade.pk)
-        return True
-    try:
-        regrade_exam.delay(regrade.pk)
-    except OperationalError:
-        Regrade.objects.filter(pk=regrade.pk, status=Regrade.Status.QUEUED).update(
-            status=Regrade.Status.FAILED
-        )
-        return False
-    return True
 
 
 def reviewed_regrade(request, pk) -> Regrade:

@@ -193,6 +193,73 @@ class TestMarkingChangesFlagTheExam:
         assert kit.exam.marking_changed_at is None
         assert "rescore-banner" not in response.content.decode()
 
+    def test_a_large_exam_is_rescored_as_a_regrade_by_a_task(self, admin_client, kit, settings):
+        """Above ``REGRADE_INLINE_LIMIT`` finished attempts the button commits a regrade and
+        sends its task (inline without a broker); the message links to its page."""
+        from attempts.models import Regrade
+        from attempts.tasks import RESCORE_REASON
+
+        settings.REGRADE_INLINE_LIMIT = 0
+        attempt = finished(kit)  # 4 of 24
+        eq = kit.eq["single"]
+        admin_client.post(url(ExamQuestion, "change", eq.pk), exam_question_form(eq, marks="10"))
+
+        response = admin_client.post(
+            reverse("admin:assessments_exam_rescore", args=[kit.exam.pk]), follow=True
+        )
+
+        regrade = Regrade.objects.get()
+        assert (regrade.reason, regrade.status, regrade.changed) == (RESCORE_REASON, "done", 1)
+        page = reverse("regrade-detail", args=[regrade.pk])
+        assert (
+            f"“{kit.exam}” is being rescored in the background, as a regrade: follow it on "
+            f'<a href="{page}">its page</a>.'
+        ) in response.text
+        attempt.refresh_from_db()
+        assert (attempt.score, attempt.max_score) == (D("10"), D("30"))
+        assert AttemptEvent.objects.filter(attempt=attempt).last().kind == "regraded"
+
+    def test_a_refused_task_fails_the_regrade_and_says_so(
+        self, admin_client, kit, settings, monkeypatch
+    ):
+        from kombu.exceptions import OperationalError
+
+        from attempts import tasks
+        from attempts.models import Regrade
+
+        def down(*args):
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(tasks.regrade_exam, "delay", down)
+        settings.REGRADE_INLINE_LIMIT = 0
+        attempt = finished(kit)
+
+        response = admin_client.post(
+            url(Exam, "changelist"),
+            {"action": "rescore", "_selected_action": [kit.exam.pk]},
+            follow=True,
+        )
+
+        assert "was not rescored: the task queue did not answer" in response.text
+        assert Regrade.objects.get().status == "failed"
+        assert AttemptEvent.objects.filter(attempt=attempt).last().kind == "submitted"
+
+    def test_a_regrade_under_way_refuses_another(self, admin_client, kit, settings):
+        from attempts.models import Regrade
+
+        settings.REGRADE_INLINE_LIMIT = 0
+        finished(kit)
+        Regrade.objects.create(
+            exam=kit.exam, reason="earlier", actor=kit.instructor, status="running", snapshot={}
+        )
+
+        response = admin_client.post(
+            reverse("admin:assessments_exam_rescore", args=[kit.exam.pk]), follow=True
+        )
+
+        assert "A regrade of this exam is already under way" in response.text
+        assert Regrade.objects.count() == 1
+
     def test_the_rescore_url_takes_only_a_post(self, admin_client, kit):
         path = reverse("admin:assessments_exam_rescore", args=[kit.exam.pk])
         assert admin_client.get(path).status_code == 403
@@ -228,6 +295,88 @@ class TestMarkingChangesFlagTheExam:
         response = admin_client.post(url(Exam, "change", kit.exam.pk), data, follow=True)
 
         assert "1 ranked attempt(s)" in response.text
+        ranked = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
+        assert list(ranked.values_list("pk", flat=True)) == [retake.pk]
+        assert_sums_match(kit.exam)
+
+    def test_a_large_exam_chooses_its_ranked_attempts_by_a_task_after_the_commit(
+        self, admin_client, kit, settings, django_capture_on_commit_callbacks
+    ):
+        """Above ``REGRADE_INLINE_LIMIT`` completed attempts the request only saves the policy;
+        the task (inline without a broker) runs once the change is committed."""
+        settings.REGRADE_INLINE_LIMIT = 1
+        first = finished(kit, single=1)
+        retake = finished(kit, single=0)
+        data = rendered_form_data(admin_client.get(url(Exam, "change", kit.exam.pk)))
+        data["rank_policy"] = Exam.RankPolicy.BEST
+
+        with django_capture_on_commit_callbacks() as sent:
+            response = admin_client.post(url(Exam, "change", kit.exam.pk), data, follow=True)
+        still = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
+        assert list(still.values_list("pk", flat=True)) == [first.pk]  # the previous policy
+        assert "being chosen again in the background" in response.text
+        assert len(sent) == 1
+
+        sent[0]()
+
+        ranked = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
+        assert list(ranked.values_list("pk", flat=True)) == [retake.pk]
+        assert_sums_match(kit.exam)
+
+    @pytest.mark.django_db(transaction=True)  # the admin's commit runs the hook for real
+    def test_a_refused_task_says_so_and_changes_no_rank(
+        self, admin_client, kit, settings, monkeypatch
+    ):
+        from kombu.exceptions import OperationalError
+
+        from attempts import tasks
+
+        def down(*args):
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(tasks.regrade_ranks, "delay", down)
+        settings.REGRADE_INLINE_LIMIT = 0
+        first = finished(kit, single=1)
+        finished(kit, single=0)
+        data = rendered_form_data(admin_client.get(url(Exam, "change", kit.exam.pk)))
+        data["rank_policy"] = Exam.RankPolicy.BEST
+
+        response = admin_client.post(url(Exam, "change", kit.exam.pk), data, follow=True)
+
+        assert "Ranks were not refreshed. The task queue did not answer" in response.text
+        ranked = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
+        assert list(ranked.values_list("pk", flat=True)) == [first.pk]
+        assert_sums_match(kit.exam)
+
+    def test_the_action_chooses_the_ranked_attempts_again(self, admin_client, kit):
+        """The recovery after a refused task: the flags follow the stored policy again."""
+        finished(kit, single=1)
+        retake = finished(kit, single=0)
+        # The policy as a refused task leaves it: saved, the flags of the previous one.
+        Exam.objects.filter(pk=kit.exam.pk).update(rank_policy=Exam.RankPolicy.BEST)
+
+        response = admin_client.post(
+            url(Exam, "changelist"),
+            {"action": "choose_ranked_attempts", "_selected_action": [kit.exam.pk]},
+            follow=True,
+        )
+
+        assert "follow its policy: 1 ranked attempt(s)" in response.text
+        ranked = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
+        assert list(ranked.values_list("pk", flat=True)) == [retake.pk]
+        assert_sums_match(kit.exam)
+
+    def test_the_task_twice_or_for_a_deleted_exam_changes_nothing(self, kit):
+        from attempts.tasks import regrade_ranks
+
+        finished(kit, single=1)
+        retake = finished(kit, single=0)
+        Exam.objects.filter(pk=kit.exam.pk).update(rank_policy=Exam.RankPolicy.BEST)
+
+        regrade_ranks(kit.exam.pk)
+        regrade_ranks(kit.exam.pk)
+        regrade_ranks(kit.exam.pk + 1000)
+
         ranked = Attempt.objects.filter(exam=kit.exam, counts_for_rank=True)
         assert list(ranked.values_list("pk", flat=True)) == [retake.pk]
         assert_sums_match(kit.exam)

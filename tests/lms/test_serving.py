@@ -29,6 +29,7 @@ def environ(tmp_path):
     environ = dict(os.environ)
     environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environ.update(
+        DEBUG="off",  # as served: a shell's DEBUG=1 would make whitenoise skip "immutable"
         STATICFILES_MANIFEST="on",
         STATIC_ROOT=str(tmp_path / "static"),
         WEB_CONCURRENCY="1",

@@ -272,6 +272,85 @@ class TestRequest:
         assert files(media) == []
 
 
+class TestStalled:
+    """A running job whose worker died stops writing progress: after
+    ``EXPORT_STALLED_AFTER`` seconds of silence it is failed, and the export can be asked
+    for again."""
+
+    ASKED = {"query": "", "file_format": "csv", "questions": False, "time_zone": "UTC"}
+
+    def running(self, four, *, silent_for: timedelta) -> ExportJob:
+        return ExportJob.objects.create(
+            requested_by=four.instructor,
+            exam=four.exam,
+            format="csv",
+            state="running",
+            rows_total=4,
+            rows_done=2,
+            started_at=timezone.now() - silent_for,
+            progressed_at=timezone.now() - silent_for,
+        )
+
+    def test_asking_again_fails_the_stalled_job_and_starts_another(
+        self, four, settings, monkeypatch
+    ):
+        settings.EXPORT_STALLED_AFTER = 600
+        sent = []
+        monkeypatch.setattr(tasks.export_attempts, "delay", sent.append)
+        stalled = self.running(four, silent_for=timedelta(seconds=601))
+
+        job = export_job_request(user=four.instructor, exam=four.exam, **self.ASKED)
+
+        assert job.pk != stalled.pk
+        assert sent == [job.pk]
+        stalled.refresh_from_db()
+        assert stalled.state == "failed"
+        assert stalled.error == (
+            "The worker writing this export stopped before it finished (no progress for 10 "
+            "minutes). Ask for the export again."
+        )
+
+    def test_a_job_still_moving_is_the_one_given_again(self, four, settings, monkeypatch):
+        settings.EXPORT_STALLED_AFTER = 600
+        monkeypatch.setattr(tasks.export_attempts, "delay", lambda pk: None)
+        moving = self.running(four, silent_for=timedelta(seconds=599))
+
+        job = export_job_request(user=four.instructor, exam=four.exam, **self.ASKED)
+
+        assert job.pk == moving.pk
+        assert job.state == "running"
+
+    def test_its_page_says_so_and_stops_reloading(self, client, four, settings):
+        settings.EXPORT_STALLED_AFTER = 60
+        stalled = self.running(four, silent_for=timedelta(minutes=5))
+        client.force_login(four.instructor)
+
+        page = client.get(reverse("export-job", args=[stalled.pk])).content.decode()
+
+        assert "http-equiv" not in page
+        assert "The export failed: The worker writing this export stopped" in page
+
+    def test_the_hourly_task_fails_them_too(self, four, settings):
+        settings.EXPORT_STALLED_AFTER = 60
+        stalled = self.running(four, silent_for=timedelta(minutes=2))
+        moving = self.running(four, silent_for=timedelta(seconds=10))
+
+        tasks.purge_exports()
+
+        states = dict(ExportJob.objects.values_list("pk", "state"))
+        assert states == {stalled.pk: "failed", moving.pk: "running"}
+
+    def test_a_run_writes_its_progress_time(self, four, monkeypatch):
+        monkeypatch.setattr(tasks.export_attempts, "delay", lambda pk: None)
+        job = export_job_request(user=four.instructor, exam=four.exam, **self.ASKED)
+        assert job.progressed_at is None
+
+        job = export_job_run(job_id=job.pk, progress_every=1)
+
+        assert job.state == "done"
+        assert job.started_at < job.progressed_at <= job.finished_at
+
+
 class TestFailure:
     def test_a_failure_half_way_leaves_no_file_and_says_why(
         self, client, four, settings, monkeypatch, media

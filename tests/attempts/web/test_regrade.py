@@ -178,7 +178,7 @@ class TestCommit:
     def test_a_large_exam_goes_to_the_celery_task(self, client, kit, ranked, settings, monkeypatch):
         settings.REGRADE_INLINE_LIMIT = 1  # 2 attempts: "large"
         sent = []
-        monkeypatch.setattr("attempts.web.regrade.regrade_exam.delay", sent.append)
+        monkeypatch.setattr("attempts.tasks.regrade_exam.delay", sent.append)
         client.force_login(kit.instructor)
 
         response = commit(client, kit)
@@ -198,7 +198,7 @@ class TestCommit:
         def refuse(regrade_id):
             raise OperationalError("Connection refused")
 
-        monkeypatch.setattr("attempts.web.regrade.regrade_exam.delay", refuse)
+        monkeypatch.setattr("attempts.tasks.regrade_exam.delay", refuse)
         client.force_login(kit.instructor)
 
         page = commit(client, kit, follow=True)

@@ -69,6 +69,47 @@ class TestRescoreButton:
         rescored = AttemptEvent.objects.filter(kind="rescored", actor=kit.instructor)
         assert rescored.count() == 2
 
+    def test_a_large_exam_becomes_a_regrade_whose_page_follows(self, client, kit, ranked, settings):
+        """Above ``REGRADE_INLINE_LIMIT`` finished attempts: a regrade, run by its task
+        (inline without a broker), and the button leads to the regrade's page."""
+        from attempts.models import Regrade
+        from attempts.tasks import RESCORE_REASON
+
+        settings.REGRADE_INLINE_LIMIT = 1
+        ada, bob = ranked
+        change_single_marks(kit, "10")
+        client.force_login(kit.instructor)
+
+        response = client.post(rescore_url(kit), {"from": "attempts"})
+
+        regrade = Regrade.objects.get()
+        assert response.status_code == 303
+        assert response.url == reverse("regrade-detail", args=[regrade.pk])
+        assert (regrade.reason, regrade.status, regrade.total, regrade.changed) == (
+            RESCORE_REASON,
+            "done",
+            2,
+            2,
+        )
+        scores = dict(Attempt.objects.values_list("pk", "score"))
+        assert (scores[ada.pk], scores[bob.pk]) == (D("19"), D("10"))
+        assert client.get(response.url).status_code == 200
+
+    def test_a_regrade_under_way_is_said_and_nothing_rescored(self, client, kit, ranked, settings):
+        from attempts.models import Regrade
+
+        settings.REGRADE_INLINE_LIMIT = 1
+        Regrade.objects.create(
+            exam=kit.exam, reason="earlier", actor=kit.instructor, status="running", snapshot={}
+        )
+        change_single_marks(kit, "10")
+        client.force_login(kit.instructor)
+
+        response = client.post(rescore_url(kit), {"from": "attempts"}, follow=True)
+
+        assert "A regrade of this exam is already under way" in response.text
+        assert not AttemptEvent.objects.filter(kind__in=["rescored", "regraded"]).exists()
+
     def test_from_the_summary_it_goes_back_to_the_summary(self, client, kit, ranked):
         change_single_marks(kit, "10")
         client.force_login(kit.instructor)
