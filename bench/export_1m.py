@@ -28,10 +28,11 @@ PostgreSQL) and by the Python path (``--no-compare`` leaves it out), for the rat
 same load. ``--csv-job-only`` skips the XLSX job (minutes).
 
 Last measured on a copy of the 1M database (408,208 rows at the largest exam, 98,889 at the
-smallest), load average 3.9 to 6.6 on 2 cores: CSV request 3.8 s by COPY, 12.1 s by the
-Python path (minimal SQL 7.1 s, COPY of the raw columns 4.1 s); peak Python memory 0.5 MiB
-by COPY at both sizes (10.2 MiB by Python); CSV job 7.7 s, peak RSS growth 2.7 MiB (3.2 at
-the smallest). Before (load 7-11): XLSX job 521.7 s (778 rows/s).
+smallest), twice, load average 2.4 to 6.6 on 2 cores: CSV request 3.8 / 4.9 s by COPY,
+12.1 / 9.7 s by the Python path in the same runs (minimal SQL 7.1 / 5.4 s, COPY of the raw
+columns 4.1 / 2.8 s); peak Python memory 0.5 MiB by COPY at both sizes (10.2 MiB by Python);
+CSV job 7.7 s (before its spool) / 5.5 s, peak RSS growth 2.7 / 2.4 MiB (3.2 / 2.8 at the
+smallest). Before (load 7-11): XLSX job 521.7 s (778 rows/s).
 """
 
 import argparse
