@@ -13,7 +13,8 @@ builds out of the model (``state_label``, ``result_label``), who has a rank from
 two arrays, looked up with ``width_bucket``, the SQL ``bisect_right``). What SQL restates
 (``Attempt.overdue``, ``Attempt.time_between``, ``User.name_from``, ``format_hms``,
 ``escape_formula``, the csv module's quoting and its empty fields) is proved byte for byte
-against the Python path on PostgreSQL by ``tests/attempts/web/test_export_copy.py``.
+against the Python path on PostgreSQL by ``TestCsvWrittenByTheDatabase`` in
+``tests/attempts/web/test_attempt_export.py``.
 
 CSV quoting is COPY's: it quotes a field holding the delimiter, a quote, CR or LF, as the csv
 module does; it also quotes an empty string (to tell it from NULL), so every text cell that
@@ -24,6 +25,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from datetime import datetime, tzinfo
+from functools import cache
 
 from django.db import connections
 from psycopg.sql import Literal
@@ -56,10 +58,21 @@ INNER_COLUMNS = (
     "counts_for_rank",
 )
 
-# What ``str.strip()`` strips (``User.name_from``): Python's whitespace, not only spaces.
-PYTHON_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-# Digits ``Decimal`` reads besides 0-9 (any Unicode decimal digit): made "0" before the test.
-OTHER_DIGITS = "".join(chr(c) for c in range(128, 0x110000) if chr(c).isdecimal())
+
+@cache
+def python_whitespace() -> str:
+    """What ``str.strip()`` strips (``User.name_from``): Python's whitespace, not only
+    spaces (found once, on first use: a pass over every code point)."""
+    return "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@cache
+def other_digits() -> str:
+    """Digits ``Decimal`` reads besides 0-9 (any Unicode decimal digit): made "0" before
+    the number test (found once, on first use)."""
+    return "".join(chr(c) for c in range(128, 0x110000) if chr(c).isdecimal())
+
+
 # ``escape_formula``: text starting with one of FORMULA_PREFIXES, unless ``_is_number``.
 FORMULA_START = "^[-=+@\t\r]"
 # ``Decimal``'s grammar (case-insensitive), once underscores are dropped (it drops them
@@ -83,7 +96,7 @@ def _text(value: str) -> str:
     not_numbers = ", ".join(_literal(word) for word in NOT_NUMBERS)
     number = (
         f"lower({value}) NOT IN ({not_numbers}) AND translate(replace({value}, '_', ''), "
-        f"{_literal(OTHER_DIGITS)}, {_literal('0' * len(OTHER_DIGITS))}) "
+        f"{_literal(other_digits())}, {_literal('0' * len(other_digits()))}) "
         f"~* {_literal(DECIMAL_TEXT)}"
     )
     escaped = f"CASE WHEN {number} THEN {value} ELSE '''' || {value} END"
@@ -160,7 +173,7 @@ def copy_statement(
     # User.name_from: the display name, else "first last" stripped, else the username.
     name = (
         "COALESCE(NULLIF(t.display_name, ''), NULLIF(btrim(t.first_name || ' ' || "
-        f"t.last_name, {_literal(PYTHON_WHITESPACE)}), ''), t.username)"
+        f"t.last_name, {_literal(python_whitespace())}), ''), t.username)"
     )
     columns = [
         "t.pk",
