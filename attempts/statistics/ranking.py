@@ -105,6 +105,15 @@ class RankTable:
         index = bisect_right(self._scores, score)  # the first strictly higher score
         return rank_from(self._at_or_above[index] if index < len(self._scores) else 0)
 
+    def steps(self) -> tuple[list, list[int]]:
+        """The table as a step function, for a lookup outside Python (the CSV written by
+        PostgreSQL: ``attempts.web.export_copy``): the scores ascending, and the rank of a
+        score that ``k`` of them are at or below (``k`` = ``bisect_right``), one more than
+        the scores: ``rank(score) == ranks[bisect_right(scores, score)]``."""
+        n = len(self._scores)
+        ranks = [rank_from(self._at_or_above[k] if k < n else 0) for k in range(n + 1)]
+        return list(self._scores), ranks
+
     def rank_of(self, attempt: Attempt) -> int | None:
         """The rank of ``attempt``; None outside the ranked population."""
         return self.rank(attempt.score) if in_population(attempt) else None

@@ -117,6 +117,14 @@ class TestSurfaces:
         shown = [row.record.pk for row in response.context["table"].page.object_list]
         assert shown == [org.ann_math.pk]
 
+    def test_exam_attempt_list_export_has_only_their_people(self, org, client):
+        """The CSV (written by the database on PostgreSQL) has the page's rows, no more."""
+        client.force_login(org.boss)
+        response = client.get(reverse("exam-attempts", args=[org.math_exam.pk]) + "?export=csv")
+        assert response.status_code == 200
+        lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+        assert [line.split(",")[0] for line in lines[1:]] == [str(org.ann_math.pk)]
+
     def test_attempt_detail_page(self, org, client):
         client.force_login(org.boss)
         assert client.get(reverse("attempt-detail", args=[org.ann_math.pk])).status_code == 200

@@ -1,6 +1,7 @@
 """The attempt lists (attempts/web/attempt_list.py): an exam's for its reviewers (who sees it,
 filters, sorting, export, budget) and a learner's own."""
 
+from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -348,6 +349,19 @@ class TestRankTable:
         table = RankTable([(D("90"), 1), (D("80"), 2), (D("70"), 1)])
         assert table.rank(D(score)) == rank
         assert table.population == 4
+
+    def test_its_steps_rank_every_score_as_it_does(self):
+        """The step form the CSV written by PostgreSQL looks ranks up in (``width_bucket``,
+        SQL's ``bisect_right``): scores ascending, then the rank past each of them."""
+        table = RankTable([(D("90"), 1), (D("80"), 2), (D("70"), 1)])
+        scores, ranks = table.steps()
+        # below 70: 5 (everyone above); from 70: 4; from 80: 2; from 90: 1
+        assert (scores, ranks) == ([D("70"), D("80"), D("90")], [5, 4, 2, 1])
+        for score in ("60", "70", "75", "80", "85", "90", "95"):
+            assert ranks[bisect_right(scores, D(score))] == table.rank(D(score))
+        # An empty population ranks any score first, as rank() does.
+        assert RankTable([]).steps() == ([], [1])
+        assert RankTable([]).rank(D("5")) == 1
 
     @pytest.mark.parametrize(
         ("state", "counts_for_rank", "rank"),
