@@ -220,14 +220,7 @@ def bulk_attempts(
     todo = target - result.existing
     if todo <= 0:
         return result
-    pools = _bulk_pools(exams, users)
-    ids = sorted({pk for pool in pools.values() for pk in pool})
-    generator = _BulkGenerator(
-        seed,
-        _Picker(rng_for(seed, f"bulk/{result.existing}"), exams, pools, _bulk_history(exams)),
-        dict(User.objects.filter(pk__in=ids).values_list("pk", "username")),
-        first_marker=BULK_MARKER + result.existing,
-    )
+    generator = _generator(seed, exams, users, existing=result.existing)
     clock = _Clock(log)
     with (
         progress(todo, "Bulk attempts") as bar,
@@ -264,6 +257,18 @@ def bulk_attempts(
         analyze_attempts(only=(Attempt,))  # the rank flags changed since (a small table)
     clock.lap("Bulk attempts: VACUUM (ANALYZE)")
     return result
+
+
+def _generator(seed: int, exams: Sequence[ExamSim], users, *, existing: int) -> "_BulkGenerator":
+    """The generator of the bulk attempts that follow the ``existing`` ones."""
+    pools = _bulk_pools(exams, users)
+    ids = sorted({pk for pool in pools.values() for pk in pool})
+    return _BulkGenerator(
+        seed,
+        _Picker(rng_for(seed, f"bulk/{existing}"), exams, pools, _bulk_history(exams)),
+        dict(User.objects.filter(pk__in=ids).values_list("pk", "username")),
+        first_marker=BULK_MARKER + existing,
+    )
 
 
 class _Clock:
