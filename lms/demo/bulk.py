@@ -18,6 +18,7 @@ too: :func:`analyze_attempts` after loading, :func:`vacuum_attempts` once the lo
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -209,7 +210,7 @@ def bulk_attempts(
     Each attempt is finished (completed, or pending evaluation when an essay is left for the
     instructor) and has one answer per exam question, as a submitted attempt has. Each chunk
     is one transaction (a savepoint of one for a large load on PostgreSQL: see
-    :func:`_checks_at_the_end`); see :func:`_insert` for how its rows get their ids.
+    :func:`_checks_at_the_end`); see :func:`_batches` for how its rows get their ids.
     Afterwards each exam's rank population is set (``refresh_rank_population``: one UPDATE
     of the rows that change), the stored sums rebuilt and, on PostgreSQL outside a
     transaction, the tables vacuumed (:func:`vacuum_attempts`; else analysed); ``log`` gets
@@ -219,25 +220,15 @@ def bulk_attempts(
     todo = target - result.existing
     if todo <= 0:
         return result
-    pools = _bulk_pools(exams, users)
-    ids = sorted({pk for pool in pools.values() for pk in pool})
-    generator = _BulkGenerator(
-        seed,
-        _Picker(rng_for(seed, f"bulk/{result.existing}"), exams, pools, _bulk_history(exams)),
-        dict(User.objects.filter(pk__in=ids).values_list("pk", "username")),
-        first_marker=BULK_MARKER + result.existing,
-    )
+    generator = _generator(seed, exams, users, existing=result.existing)
     clock = _Clock(log)
     with (
         progress(todo, "Bulk attempts") as bar,
         _large_page_cache(),
         _checks_at_the_end(big=large_load(todo), clock=clock) as whole,
     ):
-        while result.created < todo:
-            with transaction.atomic():
-                batch = _insert(generator, min(chunk_size, todo - result.created))
-            if not batch.attempts:
-                break  # every learner has used their attempts
+        for batch in _batches(generator, todo, chunk_size, ahead=whole):
+            # Every learner has used their attempts when a batch comes back short or empty.
             result.created += len(batch.attempts)
             result.answers += batch.answer_count
             result.choices += batch.choice_count
@@ -266,6 +257,18 @@ def bulk_attempts(
         analyze_attempts(only=(Attempt,))  # the rank flags changed since (a small table)
     clock.lap("Bulk attempts: VACUUM (ANALYZE)")
     return result
+
+
+def _generator(seed: int, exams: Sequence[ExamSim], users, *, existing: int) -> "_BulkGenerator":
+    """The generator of the bulk attempts that follow the ``existing`` ones."""
+    pools = _bulk_pools(exams, users)
+    ids = sorted({pk for pool in pools.values() for pk in pool})
+    return _BulkGenerator(
+        seed,
+        _Picker(rng_for(seed, f"bulk/{existing}"), exams, pools, _bulk_history(exams)),
+        dict(User.objects.filter(pk__in=ids).values_list("pk", "username")),
+        first_marker=BULK_MARKER + existing,
+    )
 
 
 class _Clock:
@@ -452,6 +455,7 @@ class _Batch:
     answers: dict[str, np.ndarray] = field(default_factory=dict)  # STAGE_COLUMNS
     answer_count: int = 0
     choice_count: int = 0
+    replies: int = 0  # the catalog's size once the batch was drawn: its replies are below
 
 
 # The answer columns that vary from answer to answer (the rest comes from the catalog).
@@ -717,6 +721,7 @@ class _BulkGenerator:
         batch.answers, batch.answer_count = columns, total
         chosen = self.catalog.choices
         batch.choice_count = int(np.array([len(c) for c in chosen])[columns["reply"]].sum())
+        batch.replies = len(chosen)
         for row, ((sim, user_id, number, start), end, (exam, cents, counts)) in enumerate(
             zip(picked, ends, results, strict=True)
         ):
@@ -797,51 +802,100 @@ def _longest(exam: ExamSim) -> int:
     return sum(max(q.seconds[1], SKIP_SECONDS[1]) for q in exam.questions)
 
 
-def _insert(generator: "_BulkGenerator", size: int) -> _Batch:
-    """Generate a chunk and insert it inside the current transaction, with explicit ids.
+def _batches(generator: "_BulkGenerator", todo: int, chunk_size: int, *, ahead: bool):
+    """Generate and insert up to ``todo`` attempts in chunks of ``chunk_size``; yields each
+    inserted batch (none once every learner has used their attempts).
 
-    The ids follow the largest ones, read where no one else can insert until the transaction
-    ends (SQLite: the transaction holds the write lock; PostgreSQL: the tables are locked),
-    which works the same on both and needs no RETURNING. On PostgreSQL the identity sequences
-    are then moved past the new ids.
-    """
-    postgres = connection.vendor == "postgresql"
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if postgres:
-            names = ", ".join(quote(model._meta.db_table) for model in (Attempt, UserAnswer))
-            cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
-            # Demo data: a crash may lose the last chunks committed (the database stays
-            # consistent and a re-run tops up), so the commit need not wait for the disk.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        first = []
-        for model in (Attempt, UserAnswer):
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quote(model._meta.db_table)}")
-            first.append(cursor.fetchone()[0] + 1)
-        batch = generator.batch(*first, size)
-        if not batch.attempts:
-            return batch
-        if postgres:
-            _copy(cursor, Attempt, ATTEMPT_COLUMNS, batch.attempts)
-            _stage_answers(cursor, generator, batch)
-            _copy(cursor, AttemptEvent, EVENT_COLUMNS, batch.events)
-            for model in (Attempt, UserAnswer):
-                table = model._meta.db_table
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    f"(SELECT MAX(id) FROM {quote(table)}))",
-                    [table],
+    Each chunk's rows get explicit ids following the largest ones, read where no one else can
+    insert (SQLite: the transaction holds the write lock; PostgreSQL: the tables are locked),
+    which works the same on both and needs no RETURNING. Chunk by chunk, each chunk is its own
+    transaction and reads the largest ids again.
+
+    ``ahead`` (the large PostgreSQL load, one transaction holding the tables locked to the
+    end): the ids are read once, the following chunks' ids follow from the previous chunk's
+    rows, and a thread generates the next chunk while the server writes this one. Generating
+    is Python and numpy, writing mostly the server's ``INSERT ... SELECT``: on two cores the
+    two overlap. The generator is called with the same arguments in the same order as chunk
+    by chunk, so the rows are the same."""
+    if not ahead:
+        done = 0
+        while done < todo:
+            with transaction.atomic(), connection.cursor() as cursor:
+                first = _lock_and_read_first_ids(cursor)
+                batch = generator.batch(*first, min(chunk_size, todo - done))
+                if batch.attempts:
+                    _write(cursor, generator, batch)
+            if not batch.attempts:
+                return
+            done += len(batch.attempts)
+            yield batch
+        return
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as thread:
+        first_attempt, first_answer = _lock_and_read_first_ids(cursor)
+        done = 0
+        upcoming = thread.submit(
+            generator.batch, first_attempt, first_answer, min(chunk_size, todo)
+        )
+        while upcoming is not None:
+            batch = upcoming.result()
+            if not batch.attempts:
+                return
+            done += len(batch.attempts)
+            first_attempt += len(batch.attempts)
+            first_answer += batch.answer_count
+            upcoming = None
+            if done < todo:
+                upcoming = thread.submit(
+                    generator.batch, first_attempt, first_answer, min(chunk_size, todo - done)
                 )
-        else:
-            answers, choices = generator.answer_rows(batch)
-            for model, columns, rows in (
-                (Attempt, ATTEMPT_COLUMNS, batch.attempts),
-                (UserAnswer, ANSWER_COLUMNS, answers),
-                (UserAnswer.selected_choices.through, CHOICE_COLUMNS, choices),
-                (AttemptEvent, EVENT_COLUMNS, batch.events),
-            ):
-                cursor.executemany(_insert_sql(model, columns), rows)
-    return batch
+            _write(cursor, generator, batch)
+            yield batch
+
+
+def _lock_and_read_first_ids(cursor) -> list[int]:
+    """The next attempt id and answer id; on PostgreSQL after locking both tables to the end
+    of the transaction (and letting its commit not wait for the disk)."""
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        names = ", ".join(quote(model._meta.db_table) for model in (Attempt, UserAnswer))
+        cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+        # Demo data: a crash may lose the last chunks committed (the database stays
+        # consistent and a re-run tops up), so the commit need not wait for the disk.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        # The answer and choice INSERTs sort a chunk's rows (hundreds of thousands) by id:
+        # in memory, not in temporary files as with the default 4 MB.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+    first = []
+    for model in (Attempt, UserAnswer):
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quote(model._meta.db_table)}")
+        first.append(cursor.fetchone()[0] + 1)
+    return first
+
+
+def _write(cursor, generator: "_BulkGenerator", batch: _Batch) -> None:
+    """Insert ``batch`` (its ids given); on PostgreSQL the identity sequences are then moved
+    past the new ids."""
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        _copy(cursor, Attempt, ATTEMPT_COLUMNS, batch.attempts)
+        _stage_answers(cursor, generator, batch)
+        _copy(cursor, AttemptEvent, EVENT_COLUMNS, batch.events)
+        for model in (Attempt, UserAnswer):
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                f"(SELECT MAX(id) FROM {quote(table)}))",
+                [table],
+            )
+        return
+    answers, choices = generator.answer_rows(batch)
+    for model, columns, rows in (
+        (Attempt, ATTEMPT_COLUMNS, batch.attempts),
+        (UserAnswer, ANSWER_COLUMNS, answers),
+        (UserAnswer.selected_choices.through, CHOICE_COLUMNS, choices),
+        (AttemptEvent, EVENT_COLUMNS, batch.events),
+    ):
+        cursor.executemany(_insert_sql(model, columns), rows)
 
 
 def _stage_answers(cursor, generator: "_BulkGenerator", batch: _Batch) -> None:
@@ -862,10 +916,12 @@ def _stage_answers(cursor, generator: "_BulkGenerator", batch: _Batch) -> None:
         "choices bigint[])"
     )
     catalog = generator.catalog
+    # The replies known when the batch was drawn (the thread may be adding the next ones).
+    known = batch.replies
     with cursor.cursor.copy(
         f"COPY demo_reply ({', '.join(CATALOG_COLUMNS)}, choices) FROM STDIN"
     ) as copy:
-        for row, chosen in zip(catalog.rows, catalog.choices, strict=True):
+        for row, chosen in zip(catalog.rows[:known], catalog.choices[:known], strict=True):
             copy.write_row((*row, list(chosen)))
     with cursor.cursor.copy("COPY demo_answer_stage FROM STDIN (FORMAT BINARY)") as copy:
         copy.write(_binary_rows(batch.answers, batch.answer_count))

@@ -5,6 +5,7 @@ SQLite and PostgreSQL issue the same statements (the savepoints are Django's ato
 
 from datetime import timedelta
 
+from assessments.models import ExamQuestion
 from attempts import services
 from tests.play import NOW
 
@@ -30,9 +31,9 @@ def test_save_a_new_answer(kit, django_assert_num_queries):
     attempt = kit.start()
     eq = kit.eq["single"]
     eq.question  # noqa: B018 (loaded by the caller, as the views do)
-    # savepoint, lock the attempt row, the question's choices (check and key), the existing
-    # answer (none), insert the answer, insert its choice, update the running totals,
-    # insert the event, release.
+    # savepoint, lock the attempt row, the question's choices (check and key; kept on
+    # ``eq``), the existing answer (none), insert the answer, insert its choice, update the
+    # running totals, insert the event, release.
     with django_assert_num_queries(9):
         services.attempt_save_answer(
             attempt=attempt, exam_question=eq, choice_ids=[kit.choices["single"][0].pk], now=NOW
@@ -44,13 +45,30 @@ def test_replace_an_answer(kit, django_assert_num_queries):
     eq = kit.eq["single"]
     choices = kit.choices["single"]
     kit.answer(attempt, "single", choices=[0])
-    # savepoint, lock the attempt row, the choices, the existing answer, update it, its
-    # selected choices, delete the dropped one, add the new one, update the running totals,
-    # insert the event, release.
-    with django_assert_num_queries(11):
+    # savepoint, lock the attempt row, the existing answer, update it, its selected
+    # choices, delete the dropped one, add the new one, update the running totals, insert
+    # the event, release. The choices were read by the first save and kept on ``eq``, the
+    # object passed again.
+    with django_assert_num_queries(10):
         services.attempt_save_answer(
             attempt=attempt, exam_question=eq, choice_ids=[choices[1].pk], now=NOW
         )
+
+
+def test_replace_an_answer_through_a_fresh_placement(kit, django_assert_num_queries):
+    attempt = kit.start()
+    choices = kit.choices["single"]
+    kit.answer(attempt, "single", choices=[0])
+    eq = ExamQuestion.objects.select_related("question").get(pk=kit.eq["single"].pk)
+    # As a request would: savepoint, lock the attempt row, the question's choices (this
+    # object has not read them yet), the existing answer, update it, its selected choices,
+    # delete the dropped one, add the new one, update the running totals, insert the
+    # event, release.
+    with django_assert_num_queries(11):
+        answer = services.attempt_save_answer(
+            attempt=attempt, exam_question=eq, choice_ids=[choices[1].pk], now=NOW
+        )
+    assert list(answer.selected_choices.values_list("pk", flat=True)) == [choices[1].pk]
 
 
 def test_submit(kit, django_assert_num_queries):

@@ -6,13 +6,16 @@ rolled back at the end. That the same seed gives the same bulk attempts is check
 databases, with the bank, in test_builder.py.
 """
 
-from django.db import connection
-from django.db.models import Count, F
+from django.db import connection, transaction
+from django.db.models import Count, F, Max
 
 from assessments.models import Exam, ExamQuestion
 from attempts.models import Attempt, AttemptEvent, UserAnswer
 from attempts.services import RESULT_FIELDS, refresh_rank_population, score_attempts
 from lms.demo import bulk
+from lms.demo.plan import LEARNER_PREFIX
+from lms.demo.simulation import load_exams
+from lms.models import User
 from tests.attempts.tally_checks import assert_sums_match
 from tests.lms.demo.seeding import (
     ARGS,
@@ -200,3 +203,41 @@ class TestBulkAttempts:
             if facts["foreign_key"]
         ]
         assert len(foreign_keys) >= 8  # attempt: user, exam; answer: attempt, question, ...
+
+
+def test_generating_the_next_chunk_ahead_writes_the_same_rows(demo):
+    """The large PostgreSQL load generates each chunk in a thread while the previous one is
+    written, its ids following from the previous chunk's rows; chunk by chunk, each chunk
+    reads the largest ids again. Both write the same rows (several chunks of 7 here)."""
+    sims = load_exams(Exam.objects.order_by("pk"))
+    learners = User.objects.filter(username__startswith=LEARNER_PREFIX)
+    last = {model: model.objects.aggregate(m=Max("pk"))["m"] for model in (Attempt, UserAnswer)}
+
+    def written(*, ahead: bool):
+        savepoint = transaction.savepoint()
+        generator = bulk._generator(42, sims, learners, existing=bulk_attempts().count())
+        batches = list(bulk._batches(generator, 30, 7, ahead=ahead))
+        rows = (
+            list(Attempt.objects.filter(pk__gt=last[Attempt]).order_by("pk").values_list()),
+            list(UserAnswer.objects.filter(pk__gt=last[UserAnswer]).order_by("pk").values_list()),
+            list(
+                Through.objects.filter(useranswer_id__gt=last[UserAnswer])
+                .order_by("useranswer_id", "answerchoice_id")
+                .values_list("useranswer_id", "answerchoice_id")
+            ),
+            list(
+                AttemptEvent.objects.filter(attempt_id__gt=last[Attempt])
+                .order_by("attempt_id")
+                .values_list("attempt_id", "kind", "state_after", "score_after", "at")
+            ),
+        )
+        transaction.savepoint_rollback(savepoint)
+        return [len(batch.attempts) for batch in batches], rows
+
+    sizes, rows = written(ahead=False)
+    assert sizes == [7, 7, 7, 7, 2]
+    attempts, answers, choices, events = rows
+    assert len(attempts) == len(events) == 30
+    assert len(answers) > 30
+    assert choices
+    assert written(ahead=True) == (sizes, rows)
