@@ -12,6 +12,7 @@ On PostgreSQL the CSV's lines are written by the database (``attempts.web.export
 SQLite, and XLSX everywhere, read the rows here."""
 
 import csv
+import functools
 import re
 import tempfile
 import threading
@@ -292,6 +293,11 @@ def label_tables(now: datetime, text=None) -> tuple[dict, dict]:
     return state_labels, result_labels
 
 
+def attempt_header(zone: tzinfo, questions: Sequence[tuple[int, str]] = ()) -> list[str]:
+    """The export's first row: the columns' headers, then one per exam question."""
+    return [column.header for column in attempt_columns(zone)] + [h for _, h in questions]
+
+
 def attempt_rows(
     queryset,
     *,
@@ -319,7 +325,7 @@ def attempt_rows(
     Labels and ranks are looked up in tables built once from the model's own rules
     (``Attempt.result_label``, ``state_label``, ``ranking.in_population``), not computed per
     row; the time taken and the learner's name come from the models' field-level functions."""
-    yield [column.header for column in attempt_columns(zone)] + [h for _, h in questions]
+    yield attempt_header(zone, questions)
     State = Attempt.State
     if as_csv:
         text, local, duration, empty = csv_field, _local_text(zone), _hms_text(), ""
@@ -467,25 +473,10 @@ def attempt_export(
         ]
     columns = attempt_columns(zone)
     copied = as_csv and copies_csv(queryset.db, zone)
-    if copied:
-        rows = copied_rows(
-            queryset,
-            now=now,
-            ranks=ranks,
-            zone=zone,
-            questions=placed,
-            in_transaction=in_transaction,
-        )
-    else:
-        rows = attempt_rows(
-            queryset,
-            now=now,
-            ranks=ranks,
-            zone=zone,
-            questions=placed,
-            as_csv=as_csv,
-            in_transaction=in_transaction,
-        )
+    read = copied_rows if copied else functools.partial(attempt_rows, as_csv=as_csv)
+    rows = read(
+        queryset, now=now, ranks=ranks, zone=zone, questions=placed, in_transaction=in_transaction
+    )
     return AttemptExport(
         rows=rows,
         filename=f"attempts-{slugify(exam.title)}",
@@ -519,7 +510,7 @@ def copied_rows(
     its last line (``copy_lines``): with ``in_transaction=False`` (an export job, which
     writes its progress while the rows come) the lines are all read first into a temporary
     file (``spooled_lines``), then given."""
-    yield [column.header for column in attempt_columns(zone)] + [h for _, h in questions]
+    yield attempt_header(zone, questions)
     state_labels, result_labels = label_tables(now, csv_field)
     statement, params = copy_statement(
         queryset,
