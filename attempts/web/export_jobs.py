@@ -35,9 +35,10 @@ class ExportJobView(LoginRequiredMixin, View):
     template_name = "attempts/export_job.html"
 
     def get(self, request, pk):
-        # A job whose worker died shows as failed, not as running for ever.
-        export_jobs_fail_stalled(job_ids=[pk])
         job = visible_job(request, pk)
+        # A job whose worker died shows as failed, not as running for ever.
+        if export_jobs_fail_stalled(job_ids=[job.pk]):
+            job.refresh_from_db()
         expires = job.created_at + timedelta(days=settings.EXPORT_RETENTION_DAYS)
         return render(request, self.template_name, {"job": job, "expires": expires})
 
